@@ -1,0 +1,34 @@
+# Quick start: `make lab` (install and open the lessons) and `make test` (install and run every test).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Extra flags for JupyterLab, e.g. `make lab LAB_FLAGS="--no-browser --port 8900"`.
+LAB_FLAGS ?=
+
+.PHONY: lab test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+
+$(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[test]'
+	touch $@
+
+lab: $(VENV)/.lab-installed
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_FLAGS)
+
+test: $(VENV)/.test-installed
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.lab-installed
+	$(BIN)/python -m lesson_lib.bench throughput
+	$(BIN)/python -m lesson_lib.bench sinusoid --from-checkpoints
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,39 @@
+"""Evaluation: adaptation curves averaged over many test tasks, with 95% confidence
+intervals (Lesson 2, "how good is the start theta").
+
+The interval is mean +- 1.96 * s / sqrt(n) over the n test tasks (normal approximation;
+n >= 100 in every table of the kit).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import checks
+
+
+@dataclass(frozen=True)
+class Curve:
+    mean: np.ndarray  # [steps + 1] mean query loss after 0..steps steps
+    ci95: np.ndarray  # [steps + 1] half-width of the 95% confidence interval
+    per_task: np.ndarray  # [n, steps + 1]
+
+    @property
+    def diverged(self):
+        """True where some task's loss was not finite after that many steps."""
+        return ~np.isfinite(self.per_task).all(axis=0)
+
+
+def mean_ci95(values, axis=0):
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[axis]
+    sd = values.std(axis=axis, ddof=1) if n > 1 else np.zeros_like(values.mean(axis=axis))
+    return values.mean(axis=axis), 1.96 * sd / np.sqrt(n)
+
+
+def adaptation_curve(learner, episode, steps, **adapt_kwargs):
+    """Query loss after 0..steps adaptation steps, averaged over the episode's tasks."""
+    checks.integer("steps", steps, 0)
+    per_task = learner.adaptation_curve(episode, steps, **adapt_kwargs)
+    mean, ci95 = mean_ci95(per_task)
+    return Curve(mean, ci95, per_task)

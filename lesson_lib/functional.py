@@ -1,0 +1,74 @@
+"""Run any Keras model with explicit weights, f(theta, x), and take SGD steps on them
+(Lesson 2, equations 1-2).
+
+Keras 3's `model.stateless_call` runs the model's own layers with the weights we pass,
+so the inner loop can differentiate through a chain of weight updates without touching
+the model's variables. Batch norm runs in training mode (the statistics of the batch at
+hand), as in the MAML paper (appendix A.1).
+"""
+
+import keras
+import tensorflow as tf
+
+
+def mse(y_true, y_pred):
+    """Mean squared error, the sinusoid loss (MAML section 5.1)."""
+    return tf.reduce_mean(tf.square(y_pred - y_true))
+
+
+class FunctionalModel:
+    """Wrap a built Keras model so it can be called as f(weights, x)."""
+
+    def __init__(self, model, training=True):
+        if not isinstance(model, keras.Model):
+            raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+        if not model.built or not model.trainable_variables:
+            raise ValueError("model must be built and have trainable weights "
+                             "(give it a keras.Input or call it once on data)")
+        self.model = model
+        self.training = training
+
+    @property
+    def variables(self):
+        """theta as Keras variables, in the order every weight list here uses."""
+        return self.model.trainable_variables
+
+    def theta(self):
+        """The current theta as tensors (read inside a tape to differentiate w.r.t. it)."""
+        return [tf.convert_to_tensor(v) for v in self.variables]
+
+    def __call__(self, weights, x):
+        state = [tf.convert_to_tensor(v) for v in self.model.non_trainable_variables]
+        outputs, _ = self.model.stateless_call(weights, state, x, training=self.training)
+        return outputs
+
+
+def sgd_step(weights, grads, alpha):
+    """phi <- phi - alpha * grad (Lesson 2, eq. 2)."""
+    return [w - alpha * g for w, g in zip(weights, grads)]
+
+
+def sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order=True):
+    """Yield phi_0 = theta, phi_1, ..., phi_steps: `steps` SGD steps on the loss at (x, y).
+
+    With `second_order=True` each step stays differentiable w.r.t. theta (an outer tape sees
+    through the inner gradient); with False the inner gradients are treated as constants,
+    which is first-order MAML.
+    """
+    phi = list(theta)
+    yield phi
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            tape.watch(phi)
+            loss = loss_fn(y, f(phi, x))
+        grads = tape.gradient(loss, phi, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        if not second_order:
+            grads = [tf.stop_gradient(g) for g in grads]
+        phi = sgd_step(phi, grads, alpha)
+        yield phi
+
+
+def adapt(f, theta, x, y, steps, alpha, loss_fn, second_order=True):
+    """phi_steps, the weights after `steps` SGD steps from theta (Lesson 2, eq. 2)."""
+    *_, phi = sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order)
+    return phi

@@ -1,0 +1,8 @@
+"""Meta-learners. All share the interface of `base.Learner`, so the training loop, the
+evaluation, the benchmarks and the widgets treat them alike."""
+
+from .base import GradientLearner, Learner
+from .finetune import Pretrained
+from .maml import MAML
+
+__all__ = ["GradientLearner", "Learner", "MAML", "Pretrained"]

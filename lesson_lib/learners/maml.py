@@ -1,0 +1,30 @@
+"""MAML (Finn, Abbeel, Levine 2017), second order and first order (Lesson 2).
+
+Inner loop (eq. 2): phi_i = theta - alpha * grad_theta L_support_i(theta), repeated `steps`
+times. Outer loop (eq. 3): theta <- theta - beta * grad_theta sum_i L_query_i(phi_i(theta)).
+Second order differentiates through the inner steps (nested tf.GradientTape); first order
+(FOMAML) treats the inner gradients as constants, so the meta-gradient is the query-loss
+gradient at phi_i.
+"""
+
+from ..functional import adapt, mse
+from .base import GradientLearner
+
+
+class MAML(GradientLearner):
+    """`MAML(model, alpha=0.01, inner_steps=1, second_order=True)`; any Keras model works."""
+
+    def __init__(self, model, alpha=0.01, inner_steps=1, second_order=True, optimizer=None,
+                 beta=1e-3, loss=mse):
+        super().__init__(model, alpha, inner_steps, optimizer, beta, loss)
+        self.second_order = bool(second_order)
+        self.name = "MAML" if self.second_order else "FOMAML"
+
+    @property
+    def hyperparameters(self):
+        return {**super().hyperparameters, "second_order": self.second_order}
+
+    def task_loss(self, theta, sx, sy, qx, qy):
+        """L_query(phi), with phi adapted from theta on the support set (eq. 2-3)."""
+        phi = adapt(self.f, theta, sx, sy, self.inner_steps, self.alpha, self.loss_fn, self.second_order)
+        return self.loss_fn(qy, self.f(phi, qx))

@@ -1,0 +1,37 @@
+"""Small Keras models for the lessons. Any Keras model works with the learners; these are
+the ones the papers use."""
+
+import keras
+
+from . import checks
+
+
+def mlp(input_dim=1, hidden=(40, 40), output_dim=1, activation="relu", batch_norm=False,
+        seed=0, dtype="float32", api="sequential"):
+    """The MAML sinusoid regressor (paper section 5.1): 1-40-40-1 with ReLU.
+
+    `batch_norm=True` puts a BatchNormalization after each hidden layer (non-trainable
+    state); `api` is "sequential" or "functional" (both must work with every learner).
+    """
+    checks.integer("input_dim", input_dim, 1)
+    checks.integer("output_dim", output_dim, 1)
+    checks.integer("seed", seed, 0)
+    if api not in ("sequential", "functional"):
+        raise ValueError(f"api must be 'sequential' or 'functional', got {api!r}")
+    layers = []
+    for i, width in enumerate(hidden):
+        checks.integer(f"hidden[{i}]", width, 1)
+        layers.append(keras.layers.Dense(width, kernel_initializer=keras.initializers.GlorotUniform(seed + i),
+                                         dtype=dtype))
+        if batch_norm:
+            layers.append(keras.layers.BatchNormalization(dtype=dtype))
+        layers.append(keras.layers.Activation(activation, dtype=dtype))
+    layers.append(keras.layers.Dense(output_dim, dtype=dtype,
+                                     kernel_initializer=keras.initializers.GlorotUniform(seed + len(hidden))))
+    inputs = keras.Input((input_dim,), dtype=dtype)
+    if api == "sequential":
+        return keras.Sequential([inputs, *layers], name="mlp")
+    x = inputs
+    for layer in layers:
+        x = layer(x)
+    return keras.Model(inputs, x, name="mlp")

@@ -1,0 +1,56 @@
+"""An episode: T tasks, each with K support and Q query examples (Lesson 0).
+
+Arrays are stacked over tasks: support_x [T, K, ...], support_y [T, K, ...],
+query_x [T, Q, ...], query_y [T, Q, ...]. A learner adapts on the support set and is
+scored on the query set of the same task.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Episode:
+    support_x: np.ndarray
+    support_y: np.ndarray
+    query_x: np.ndarray
+    query_y: np.ndarray
+    info: dict = field(default_factory=dict)  # per-task parameters, e.g. amplitude, phase
+
+    def __post_init__(self):
+        names = ("support_x", "support_y", "query_x", "query_y")
+        arrays = [np.asarray(getattr(self, n)) for n in names]
+        for name, a in zip(names, arrays):
+            if a.ndim < 3:
+                raise ValueError(f"{name} must have shape [tasks, examples, features...], got {a.shape}")
+            object.__setattr__(self, name, a)
+        sx, sy, qx, qy = arrays
+        if len({a.shape[0] for a in arrays}) != 1:
+            raise ValueError(f"support and query sets must hold the same number of tasks, got "
+                             f"{[a.shape[0] for a in arrays]} for {list(names)}")
+        if sx.shape[1] < 1:
+            raise ValueError(f"support_x must hold K >= 1 examples per task, got shape {sx.shape}")
+        if sx.shape[:2] != sy.shape[:2]:
+            raise ValueError(f"support_y shape {sy.shape} does not match support_x {sx.shape} (tasks, K)")
+        if qx.shape[:2] != qy.shape[:2]:
+            raise ValueError(f"query_y shape {qy.shape} does not match query_x {qx.shape} (tasks, Q)")
+        if sx.shape[2:] != qx.shape[2:]:
+            raise ValueError(f"query_x features {qx.shape[2:]} differ from support_x features {sx.shape[2:]}")
+        if sy.shape[2:] != qy.shape[2:]:
+            raise ValueError(f"query_y targets {qy.shape[2:]} differ from support_y targets {sy.shape[2:]}")
+
+    @property
+    def num_tasks(self):
+        return self.support_x.shape[0]
+
+    @property
+    def shots(self):
+        """K, the number of support examples per task."""
+        return self.support_x.shape[1]
+
+    def tasks(self, index):
+        """The sub-episode of the tasks selected by `index` (an int or a slice)."""
+        index = slice(index, index + 1) if isinstance(index, int) else index
+        return Episode(self.support_x[index], self.support_y[index], self.query_x[index],
+                       self.query_y[index], {k: np.asarray(v)[index] for k, v in self.info.items()})

@@ -1,0 +1,93 @@
+"""The meta-training loop shared by every learner (Lessons 1-5).
+
+Each iteration samples a meta-batch of tasks and calls `learner.meta_step`. The loop shows
+a progress bar (a widget in Jupyter, text elsewhere), records the loss, evaluates every
+`eval_every` iterations, checkpoints, stops with an explanation when the loss stops being
+finite, and on KeyboardInterrupt stops cleanly, keeping what was learned.
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from tqdm.auto import tqdm
+
+from . import checkpoints, checks, evaluation
+
+
+class DivergenceError(FloatingPointError):
+    """Meta-training produced a non-finite loss or gradient; the weights are the last good ones."""
+
+    def __init__(self, message, history):
+        super().__init__(message)
+        self.history = history
+
+
+@dataclass
+class History:
+    iterations: list = field(default_factory=list)
+    losses: list = field(default_factory=list)
+    evaluations: list = field(default_factory=list)  # (iteration, training seconds so far, mean curve)
+    seconds: float = 0.0  # wall-clock time of the whole loop
+    eval_seconds: float = 0.0  # the part of it spent on periodic evaluation
+    stopped: str = "finished"  # "finished", "interrupted" or "diverged"
+
+
+def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_every=0,
+               eval_episode=None, eval_steps=None, checkpoint=None, progress=True, **manifest):
+    """Meta-train `learner` on episodes from `tasks` for `iterations` meta-iterations.
+
+    Every `eval_every` iterations the adaptation curve on the fixed `eval_episode` (default:
+    100 tasks with K support and 100 query points) is recorded in `history.evaluations`;
+    its time is kept apart in `history.eval_seconds`.
+
+    checkpoint: an .npz path written at the end (and when interrupted), with a manifest
+    holding the iterations done, the last loss and the `manifest` keyword arguments.
+    Raises DivergenceError (weights left at the last finite step) on a non-finite loss.
+    """
+    checks.integer("iterations", iterations, 0)
+    checks.integer("meta_batch", meta_batch, 1)
+    checks.integer("K", K, 1)
+    checks.integer("eval_every", eval_every, 0)
+    eval_steps = learner.inner_steps if eval_steps is None else checks.integer("eval_steps", eval_steps, 0)
+    if eval_every and eval_episode is None:
+        eval_episode = tasks.sample(100, K, 100)
+    history = History()
+    start = time.perf_counter()
+    bar = tqdm(total=iterations, desc=f"meta-training {learner.name}", disable=not progress,
+               mininterval=0.5)
+    try:
+        for i in range(1, iterations + 1):
+            loss = learner.meta_step(tasks.sample(meta_batch, K, Q))
+            if not math.isfinite(loss):
+                history.stopped = "diverged"
+                rates = ", ".join(f"{k} = {v:g}" for k, v in learner.learning_rates.items())
+                raise DivergenceError(
+                    f"{learner.name} diverged at meta-iteration {i}: the meta-loss or its gradient "
+                    f"is not finite (last finite loss "
+                    f"{history.losses[-1] if history.losses else float('nan'):.4g}). The weights are "
+                    f"kept from iteration {i - 1}. Suspect a learning rate that is too large ({rates}); "
+                    f"try one 10x smaller.", history)
+            history.iterations.append(i)
+            history.losses.append(loss)
+            if eval_every and i % eval_every == 0:
+                eval_start = time.perf_counter()
+                curve = evaluation.adaptation_curve(learner, eval_episode, eval_steps)
+                history.eval_seconds += time.perf_counter() - eval_start
+                train_seconds = time.perf_counter() - start - history.eval_seconds
+                history.evaluations.append((i, train_seconds, curve.mean.tolist()))
+                bar.set_postfix(loss=f"{loss:.3f}", query_after=f"{curve.mean[-1]:.3f}", refresh=False)
+            elif i % 100 == 0:
+                bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+            bar.update(1)
+    except KeyboardInterrupt:
+        history.stopped = "interrupted"
+    finally:
+        bar.close()
+        history.seconds = time.perf_counter() - start
+    if checkpoint is not None:
+        checkpoints.save(checkpoint, learner, iterations=len(history.losses),
+                         final_loss=history.losses[-1] if history.losses else None,
+                         train_seconds=history.seconds - history.eval_seconds, stopped=history.stopped,
+                         meta_batch=meta_batch, K=K, **manifest)
+    return history
