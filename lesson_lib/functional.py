@@ -45,7 +45,7 @@ class FunctionalModel:
 
 def sgd_step(weights, grads, alpha):
     """phi <- phi - alpha * grad (Lesson 2, eq. 2)."""
-    return [w - alpha * g for w, g in zip(weights, grads)]
+    return [w - alpha * g for w, g in zip(weights, grads, strict=True)]
 
 
 def sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order=True):

@@ -4,6 +4,7 @@ the ones the papers use."""
 import keras
 
 from . import checks
+from .layers import BatchNormalization
 
 
 def mlp(input_dim=1, hidden=(40, 40), output_dim=1, activation="relu", batch_norm=False,
@@ -11,7 +12,8 @@ def mlp(input_dim=1, hidden=(40, 40), output_dim=1, activation="relu", batch_nor
     """The MAML sinusoid regressor (paper section 5.1): 1-40-40-1 with ReLU.
 
     `batch_norm=True` puts a BatchNormalization after each hidden layer (non-trainable
-    state); `api` is "sequential" or "functional" (both must work with every learner).
+    state; lesson_lib.layers' version, exact to second order); `api` is "sequential" or
+    "functional" (both must work with every learner).
     """
     checks.integer("input_dim", input_dim, 1)
     checks.integer("output_dim", output_dim, 1)
@@ -24,7 +26,7 @@ def mlp(input_dim=1, hidden=(40, 40), output_dim=1, activation="relu", batch_nor
         layers.append(keras.layers.Dense(width, kernel_initializer=keras.initializers.GlorotUniform(seed + i),
                                          dtype=dtype))
         if batch_norm:
-            layers.append(keras.layers.BatchNormalization(dtype=dtype))
+            layers.append(BatchNormalization(dtype=dtype))
         layers.append(keras.layers.Activation(activation, dtype=dtype))
     layers.append(keras.layers.Dense(output_dim, dtype=dtype,
                                      kernel_initializer=keras.initializers.GlorotUniform(seed + len(hidden))))

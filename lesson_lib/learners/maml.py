@@ -7,6 +7,10 @@ Second order differentiates through the inner steps (nested tf.GradientTape); fi
 gradient at phi_i.
 """
 
+import warnings
+
+import keras
+
 from ..functional import adapt, mse
 from .base import GradientLearner
 
@@ -19,6 +23,12 @@ class MAML(GradientLearner):
         super().__init__(model, alpha, inner_steps, optimizer, beta, loss)
         self.second_order = bool(second_order)
         self.name = "MAML" if self.second_order else "FOMAML"
+        stock = [layer.name for layer in model._flatten_layers()
+                 if type(layer) is keras.layers.BatchNormalization]
+        if self.second_order and stock:
+            warnings.warn(f"second-order MAML through keras.layers.BatchNormalization {stock} is "
+                          "inexact (tf.nn.moments stops the gradient through the batch mean); use "
+                          "lesson_lib.layers.BatchNormalization instead", stacklevel=2)
 
     @property
     def hyperparameters(self):

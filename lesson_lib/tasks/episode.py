@@ -21,7 +21,7 @@ class Episode:
     def __post_init__(self):
         names = ("support_x", "support_y", "query_x", "query_y")
         arrays = [np.asarray(getattr(self, n)) for n in names]
-        for name, a in zip(names, arrays):
+        for name, a in zip(names, arrays, strict=True):
             if a.ndim < 3:
                 raise ValueError(f"{name} must have shape [tasks, examples, features...], got {a.shape}")
             object.__setattr__(self, name, a)

@@ -1,0 +1,124 @@
+"""Lesson 2's claims, checked numerically in float64: the second-order MAML meta-gradient is
+the true derivative of the post-adaptation query loss (central finite differences); the
+first-order one is the query-loss gradient at the adapted weights; with 0 inner steps both
+are the plain query-loss gradient. Run for Sequential and functional models, with and
+without batch norm."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lesson_lib.functional import adapt, mse
+from lesson_lib.learners import MAML
+from lesson_lib.models import mlp
+from lesson_lib.tasks import Sinusoid
+
+ALPHA = 0.1  # large enough that the second-order term is far above round-off
+
+
+def make(steps, second_order, api="sequential", batch_norm=False):
+    model = mlp(hidden=(8, 8), activation="tanh", dtype="float64", api=api, batch_norm=batch_norm, seed=3)
+    return MAML(model, alpha=ALPHA, inner_steps=steps, second_order=second_order)
+
+
+def episode():
+    return Sinusoid(seed=5, dtype="float64").sample(3, K=5, Q=7)
+
+
+def flat(arrays):
+    return np.concatenate([np.ravel(a) for a in arrays])
+
+
+def post_adaptation_loss(learner, theta, ep):
+    """The MAML objective: mean over tasks of L_query(phi(theta)), computed eagerly."""
+    losses = [learner.task_loss([tf.constant(t) for t in theta], ep.support_x[i], ep.support_y[i],
+                                ep.query_x[i], ep.query_y[i]) for i in range(ep.num_tasks)]
+    return float(np.mean(losses))
+
+
+def finite_differences(learner, ep, eps=1e-6):
+    theta = [v.numpy() for v in learner.f.variables]
+    grads = []
+    for t in theta:
+        g = np.zeros_like(t)
+        for idx in np.ndindex(t.shape):
+            old = t[idx]
+            t[idx] = old + eps
+            up = post_adaptation_loss(learner, theta, ep)
+            t[idx] = old - eps
+            down = post_adaptation_loss(learner, theta, ep)
+            t[idx] = old
+            g[idx] = (up - down) / (2 * eps)
+        grads.append(g)
+    return flat(grads)
+
+
+def relative_error(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b))
+
+
+@pytest.mark.parametrize("steps", [1, 2])
+@pytest.mark.parametrize("api,batch_norm",
+                         [("sequential", False), ("functional", False), ("sequential", True)])
+def test_second_order_matches_finite_differences(steps, api, batch_norm):
+    learner = make(steps, True, api, batch_norm)
+    ep = episode()
+    _, grads = learner.meta_gradient(ep)
+    fd = finite_differences(learner, ep)
+    assert relative_error(flat(grads), fd) < 1e-4
+    # the check can fail: the first-order gradient is measurably different from the truth
+    _, first_order = make(steps, False, api, batch_norm).meta_gradient(ep)
+    assert relative_error(flat(first_order), fd) > 1e-3
+
+
+@pytest.mark.parametrize("steps", [1, 2])
+def test_first_order_is_query_gradient_at_adapted_weights(steps):
+    learner = make(steps, False)
+    ep = episode()
+    _, grads = learner.meta_gradient(ep)
+    expected = []
+    for i in range(ep.num_tasks):
+        phi = adapt(learner.f, learner.f.theta(), ep.support_x[i], ep.support_y[i], steps, ALPHA, mse)
+        phi = [tf.Variable(p) for p in phi]
+        with tf.GradientTape() as tape:
+            loss = mse(ep.query_y[i], learner.f([p.value() for p in phi], ep.query_x[i]))
+        expected.append(flat(tape.gradient(loss, phi)))
+    np.testing.assert_allclose(flat(grads), np.mean(expected, axis=0), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("second_order", [True, False])
+def test_zero_steps_is_plain_query_gradient(second_order):
+    learner = make(0, second_order)
+    ep = episode()
+    _, grads = learner.meta_gradient(ep)
+    theta = learner.f.variables
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean([mse(ep.query_y[i], learner.model(ep.query_x[i], training=True))
+                               for i in range(ep.num_tasks)])
+    np.testing.assert_allclose(flat(grads), flat(tape.gradient(loss, theta)), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("second_order", [True, False])
+def test_vectorized_equals_eager_loop(second_order):
+    learner = make(2, second_order)
+    ep = episode()
+    loss_v, grads_v = learner.meta_gradient(ep, mode="vectorized")
+    loss_l, grads_l = learner.meta_gradient(ep, mode="loop")
+    assert loss_v == pytest.approx(loss_l, rel=1e-12)
+    np.testing.assert_allclose(flat(grads_v), flat(grads_l), rtol=1e-9, atol=1e-12)
+
+
+def test_stock_keras_batch_norm_second_derivative_is_inexact():
+    """Why lesson_lib.layers.BatchNormalization exists: the stock layer's second-order
+    meta-gradient misses finite differences by far more than round-off, and MAML warns."""
+    import keras
+
+    model = keras.Sequential([keras.Input((1,), dtype="float64"),
+                              keras.layers.Dense(8, activation="tanh", dtype="float64"),
+                              keras.layers.BatchNormalization(dtype="float64"),
+                              keras.layers.Dense(1, dtype="float64")])
+    with pytest.warns(UserWarning, match="BatchNormalization"):
+        learner = MAML(model, alpha=ALPHA, inner_steps=1, second_order=True)
+    ep = episode()
+    _, grads = learner.meta_gradient(ep)
+    assert relative_error(flat(grads), finite_differences(learner, ep)) > 1e-3
