@@ -47,6 +47,10 @@ def _as_tensors(episode, dtype):
             (episode.support_x, episode.support_y, episode.query_x, episode.query_y)]
 
 
+def _all_finite(tensors):
+    return tf.reduce_all([tf.reduce_all(tf.math.is_finite(tf.convert_to_tensor(t))) for t in tensors])
+
+
 class GradientLearner(Learner):
     """Adapts by `steps` SGD steps of size alpha from theta (the model's weights).
 
@@ -85,7 +89,7 @@ class GradientLearner(Learner):
 
     @property
     def beta(self):
-        return float(keras.ops.convert_to_numpy(self.optimizer.learning_rate))
+        return float(tf.convert_to_tensor(self.optimizer.learning_rate))
 
     @property
     def learning_rates(self):
@@ -124,14 +128,24 @@ class GradientLearner(Learner):
         return loss, grads
 
     def _step(self, sx, sy, qx, qy):
+        """One outer update. If the loss, a gradient, or the updated weights are not finite
+        (huge but finite gradients can still overflow inside Adam), the weights and the
+        optimizer's state are put back as they were and NaN is returned."""
         loss, grads = self._loss_and_gradient(sx, sy, qx, qy)
-        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads + [loss]])
+        guarded = self.f.variables + self.optimizer.variables
+        saved = [tf.identity(tf.convert_to_tensor(v)) for v in guarded]
+        nan = tf.constant(np.nan, loss.dtype)
+
+        def restore():
+            for v, value in zip(guarded, saved, strict=True):
+                v.assign(value)
+            return nan
 
         def apply():
             self.optimizer.apply(grads, self.f.variables)
-            return loss
+            return tf.cond(_all_finite(self.f.variables), lambda: loss, restore)
 
-        return tf.cond(finite, apply, lambda: tf.constant(np.nan, loss.dtype))
+        return tf.cond(_all_finite(grads + [loss]), apply, lambda: nan)
 
     def meta_gradient(self, episode, mode="vectorized"):
         """(meta-loss, gradient w.r.t. theta) without updating anything.
@@ -198,7 +212,7 @@ class GradientLearner(Learner):
     def get_state(self):
         """Every model weight (trainable or not), keyed by position: Keras layer names
         depend on what else the process built, positions do not."""
-        return {f"model/{i:03d}": keras.ops.convert_to_numpy(v) for i, v in enumerate(self.model.weights)}
+        return {f"model/{i:03d}": v.numpy() for i, v in enumerate(self.model.weights)}
 
     def set_state(self, state):
         current = self.get_state()
