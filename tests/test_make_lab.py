@@ -1,0 +1,50 @@
+"""`make lab` (the README's first command) serves JupyterLab on 127.0.0.1 behind a token."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_make_lab_serves_notebooks_on_localhost_with_token(root, tmp_path):
+    port = free_port()
+    log = tmp_path / "lab.log"
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(["make", "--no-print-directory", "lab",
+                                 f"LAB_FLAGS=--no-browser --ServerApp.port={port}"],
+                                cwd=root, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        token = None
+        deadline = time.time() + 120
+        while token is None and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+            found = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", log.read_text())
+            token = found and found.group(1)
+        assert token, f"JupyterLab did not report a tokened URL on 127.0.0.1:{port}:\n{log.read_text()[-3000:]}"
+        base = f"http://127.0.0.1:{port}"
+        assert get(f"{base}/api/contents?token={token}") == 200
+        assert get(f"{base}/api/contents") == 403  # no token, no access
+        listing = urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=10).read().decode()
+        assert "00_welcome.ipynb" in listing  # the server's root is notebooks/
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
