@@ -31,7 +31,8 @@ def test_make_lab_serves_notebooks_on_localhost_with_token(root, tmp_path):
     with open(log, "w") as out:
         proc = subprocess.Popen(["make", "--no-print-directory", "lab",
                                  f"LAB_FLAGS=--no-browser --ServerApp.port={port}"],
-                                cwd=root, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+                                cwd=root, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
     try:
         token = None
         deadline = time.time() + 120
@@ -39,7 +40,7 @@ def test_make_lab_serves_notebooks_on_localhost_with_token(root, tmp_path):
             time.sleep(0.5)
             found = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", log.read_text())
             token = found and found.group(1)
-        assert token, f"JupyterLab did not report a tokened URL on 127.0.0.1:{port}:\n{log.read_text()[-3000:]}"
+        assert token, f"no tokened URL on 127.0.0.1:{port} in the output:\n{log.read_text()[-3000:]}"
         base = f"http://127.0.0.1:{port}"
         assert get(f"{base}/api/contents?token={token}") == 200
         assert get(f"{base}/api/contents") == 403  # no token, no access
