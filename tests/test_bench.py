@@ -1,0 +1,57 @@
+"""The benchmark commands run, write the JSON rows the README's tables come from, and the
+shipped checkpoints reproduce the paper's sinusoid numbers."""
+
+import json
+
+import numpy as np
+import pytest
+
+from lesson_lib import bench
+
+PAPER = bench.PAPER_K5
+
+
+def rows_by(rows, **where):
+    return [r for r in rows if all(r[k] == v for k, v in where.items())]
+
+
+def test_sinusoid_trains_saves_and_writes_rows(tmp_path):
+    out = tmp_path / "rows.json"
+    bench.main(["sinusoid", "--iterations", "20", "--test-tasks", "20", "--eval-every", "10",
+                "--save-dir", str(tmp_path), "--json", str(out)])
+    rows = json.loads(out.read_text())
+    assert len(rows) == 15
+    assert set(rows[0]) == {"learner", "train_K", "K", "steps", "mse", "ci95", "diverged_tasks",
+                            "train_seconds"}
+    assert all(np.isfinite(r["mse"]) and r["ci95"] > 0 for r in rows)
+    for name, *_ in bench.SINUSOID_RUNS:
+        manifest = json.loads((tmp_path / f"sinusoid_{name}.json").read_text())
+        assert manifest["iterations"] == 20 and manifest["command"].startswith("python -m lesson_lib.bench")
+
+
+def test_shipped_checkpoints_match_the_paper(tmp_path):
+    out = tmp_path / "rows.json"
+    bench.main(["sinusoid", "--from-checkpoints", "--json", str(out)])
+    rows = json.loads(out.read_text())
+    for steps, paper in PAPER["MAML"].items():
+        (maml,) = rows_by(rows, learner="MAML", train_K=5, K=5, steps=steps)
+        assert maml["mse"] <= paper, f"MAML K=5 after {steps} steps: {maml['mse']:.3f} > paper {paper}"
+        (pretrained,) = rows_by(rows, learner="pretrained", K=5, steps=steps)
+        assert pretrained["mse"] > 3 * maml["mse"], "the pretrained baseline should stay far worse"
+    (maml10,) = rows_by(rows, learner="MAML", train_K=10, K=10, steps=10)
+    assert maml10["mse"] < 0.2
+
+
+def test_throughput_rows(tmp_path):
+    out = tmp_path / "rows.json"
+    bench.main(["throughput", "--seconds", "0.2", "--json", str(out)])
+    rows = json.loads(out.read_text())
+    assert len(rows) == 8
+    assert {(r["second_order"], r["inner_steps"], r["mode"]) for r in rows} == {
+        (o, s, m) for o in (True, False) for s in (1, 5) for m in ("vectorized", "loop")}
+    assert all(r["iterations_per_s"] > 0 for r in rows)
+
+
+def test_unknown_command_is_refused():
+    with pytest.raises(SystemExit):
+        bench.main(["fly"])
