@@ -25,10 +25,12 @@ class Curve:
 
 
 def mean_ci95(values, axis=0):
+    """Mean and 95% half-width along `axis`; NaN where a value is not finite (diverged)."""
     values = np.asarray(values, dtype=np.float64)
     n = values.shape[axis]
-    sd = values.std(axis=axis, ddof=1) if n > 1 else np.zeros_like(values.mean(axis=axis))
-    return values.mean(axis=axis), 1.96 * sd / np.sqrt(n)
+    with np.errstate(invalid="ignore", over="ignore"):
+        sd = values.std(axis=axis, ddof=1) if n > 1 else np.zeros_like(values.mean(axis=axis))
+        return values.mean(axis=axis), 1.96 * sd / np.sqrt(n)
 
 
 def adaptation_curve(learner, episode, steps, **adapt_kwargs):

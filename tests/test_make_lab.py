@@ -47,5 +47,6 @@ def test_make_lab_serves_notebooks_on_localhost_with_token(root, tmp_path):
         listing = urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=10).read().decode()
         assert "00_welcome.ipynb" in listing  # the server's root is notebooks/
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
