@@ -1,16 +1,25 @@
-"""The learner interface shared by every method in the kit, and the common machinery of the
-learners that adapt by SGD from a learned start theta (MAML, first-order MAML, the
-pretrained baseline).
+"""The learner interface shared by every method in the kit (Lessons 1-6), and the machinery
+they share: vectorised, compiled and guarded meta-steps, adaptation curves, predictions
+and checkpoint state.
 
-A Learner offers:
+Every learner offers:
 - `meta_step(episode) -> float`: one outer update on a batch of tasks; returns the
-  meta-loss, or NaN (and leaves its weights untouched) when the loss or a gradient is
-  not finite.
+  meta-loss, or NaN (leaving every weight and the optimizer as they were) when the loss,
+  a gradient or the updated weights are not finite.
 - `adaptation_curve(episode, steps) -> array [T, steps + 1]`: query loss of each task
   after 0..steps adaptation steps on its support set.
 - `predict(episode, x, steps) -> array [T, N, ...]`: predictions at x after adapting.
 - `get_state() / set_state(state)`: every weight as a dict of arrays (checkpoints).
-- `hyperparameters` (dict, for manifests) and `learning_rates` (dict, for messages).
+- `name`, `inner_steps`, `hyperparameters` (for manifests), `learning_rates` (for messages).
+
+A learner is defined by three per-task functions of its meta-parameters `params`
+(tensors, in the order of `meta_parameters`):
+- `task_loss(params, sx, sy, qx, qy)`: the meta-objective on one task;
+- `task_path(params, sx, sy, steps, alpha)`: yields the adapted state after 0..steps steps
+  (SGD weights phi, Meta-LSTM cell state, or a black-box learner's task summary);
+- `task_output(params, state, x)`: the prediction at x from such a state.
+The base class vectorises them over tasks with `tf.vectorized_map` and compiles them with
+`tf.function` (mode "vectorized"); mode "loop" runs the same code eagerly, task by task.
 """
 
 import keras
@@ -18,74 +27,90 @@ import numpy as np
 import tensorflow as tf
 
 from .. import checks
-from ..functional import FunctionalModel, adapt, mse, sgd_path
+from ..functional import FunctionalModel, mse, sgd_path
 
 
-class Learner:
-    """Interface documentation; see the module docstring."""
-
-    name = "learner"
-
-    def meta_step(self, episode):
-        raise NotImplementedError
-
-    def adaptation_curve(self, episode, steps):
-        raise NotImplementedError
-
-    def predict(self, episode, x, steps):
-        raise NotImplementedError
-
-    def get_state(self):
-        raise NotImplementedError
-
-    def set_state(self, state):
-        raise NotImplementedError
-
-
-def _as_tensors(episode, dtype):
+def as_tensors(episode, dtype):
     return [tf.convert_to_tensor(a, dtype=dtype) for a in
             (episode.support_x, episode.support_y, episode.query_x, episode.query_y)]
 
 
-def _all_finite(tensors):
+def all_finite(tensors):
     return tf.reduce_all([tf.reduce_all(tf.math.is_finite(tf.convert_to_tensor(t))) for t in tensors])
 
 
-class GradientLearner(Learner):
-    """Adapts by `steps` SGD steps of size alpha from theta (the model's weights).
+def guarded_update(loss, check, update, variables):
+    """Run `update()` only if `check` (a list of tensors) is finite; if the variables are not
+    finite afterwards (huge gradients can overflow inside Adam), put them back. Returns the
+    loss, or NaN when nothing was changed."""
+    saved = [tf.identity(tf.convert_to_tensor(v)) for v in variables]
+    nan = tf.constant(np.nan, loss.dtype)
 
-    Subclasses define `task_loss(theta, sx, sy, qx, qy)`, the per-task objective whose mean
-    over the meta-batch the outer optimizer minimises. The meta-step is vectorised over the
-    tasks with `tf.vectorized_map` and compiled with `tf.function` (mode "vectorized"); mode
-    "loop" runs the same per-task code eagerly, one task after another (the reference).
-    """
+    def restore():
+        for v, value in zip(variables, saved, strict=True):
+            v.assign(value)
+        return nan
 
-    def __init__(self, model, alpha=0.01, inner_steps=1, optimizer=None, beta=1e-3, loss=mse):
+    floats = [v for v in variables if tf.as_dtype(v.dtype).is_floating]  # not step counters
+
+    def apply():
+        update()
+        return tf.cond(all_finite(floats), lambda: loss, restore)
+
+    return tf.cond(all_finite(check + [loss]), apply, lambda: nan)
+
+
+def make_optimizer(optimizer, beta, **options):
+    if optimizer is None:
+        optimizer = keras.optimizers.Adam(checks.positive_number("beta", beta), **options)
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise TypeError(f"optimizer must be a keras.optimizers.Optimizer, got {type(optimizer).__name__}")
+    return optimizer
+
+
+class Learner:
+    """Base of every learner; see the module docstring."""
+
+    name = "learner"
+    uses_alpha = False  # whether adaptation takes an SGD step size alpha
+
+    def __init__(self, model, optimizer=None, beta=1e-3, loss=mse, **optimizer_options):
         self.f = FunctionalModel(model)
         self.model = model
-        self.alpha = checks.positive_number("alpha", alpha)
-        self.inner_steps = checks.integer("inner_steps", inner_steps, 0)
-        if optimizer is None:
-            optimizer = keras.optimizers.Adam(checks.positive_number("beta", beta))
-        if not isinstance(optimizer, keras.optimizers.Optimizer):
-            raise TypeError(f"optimizer must be a keras.optimizers.Optimizer, got {type(optimizer).__name__}")
-        self.optimizer = optimizer
-        self.optimizer.build(self.f.variables)
         self.loss_fn = loss
         self.dtype = self.f.variables[0].dtype
+        self.optimizer = make_optimizer(optimizer, beta, **optimizer_options)
         self._checked_shapes = set()
         self._compiled_step = tf.function(self._step)
         self._compiled_gradient = tf.function(self._loss_and_gradient)
         self._compiled_curve = tf.function(self._curve, reduce_retracing=True)
 
-    # --- what subclasses define -------------------------------------------------------
-    def task_loss(self, theta, sx, sy, qx, qy):
+    def build_optimizer(self):
+        """Create the optimizer's slots now, so the compiled step never creates variables."""
+        self.optimizer.build(self.meta_parameters)
+
+    # --- what each learner defines ------------------------------------------------------
+    @property
+    def meta_parameters(self):
+        """The variables the outer loop learns (default: the model's weights, theta)."""
+        return self.f.variables
+
+    def state_groups(self):
+        """Variables saved in checkpoints, by group name."""
+        return {"model": self.model.weights}
+
+    def task_loss(self, params, sx, sy, qx, qy):
+        raise NotImplementedError
+
+    def task_path(self, params, sx, sy, steps, alpha):
+        raise NotImplementedError
+
+    def task_output(self, params, state, x):
         raise NotImplementedError
 
     @property
     def hyperparameters(self):
-        return {"alpha": self.alpha, "inner_steps": self.inner_steps,
-                "optimizer": self.optimizer.__class__.__name__, "beta": self.beta}
+        return {"optimizer": self.optimizer.__class__.__name__, "beta": self.beta}
 
     @property
     def beta(self):
@@ -93,135 +118,162 @@ class GradientLearner(Learner):
 
     @property
     def learning_rates(self):
-        return {"alpha (inner step)": self.alpha, "beta (outer learning rate)": self.beta}
+        return {"beta (outer learning rate)": self.beta}
 
     # --- input checks -----------------------------------------------------------------
     def check_episode(self, episode):
-        """The model's output must have the shape of one task's targets."""
-        key = (episode.support_x.shape[2:], episode.support_y.shape[2:])
+        """The learner's prediction must have the shape of one task's targets."""
+        key = (episode.support_x.shape[1:], episode.support_y.shape[2:])
         if key in self._checked_shapes:
             return
-        x = tf.convert_to_tensor(episode.support_x[0], dtype=self.dtype)
+        sx, sy = (tf.convert_to_tensor(a[0], self.dtype) for a in (episode.support_x, episode.support_y))
+        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
         try:
-            out = self.f(self.f.theta(), x)
+            *_, state = self.task_path(params, sx, sy, 0, self._alpha(None))
+            out = self.task_output(params, state, sx)
         except Exception as error:  # the model cannot take these inputs at all
-            raise ValueError(f"model does not accept inputs of shape {tuple(x.shape)} "
+            raise ValueError(f"model does not accept inputs of shape {tuple(sx.shape)} "
                              f"(one task's support_x): {error}") from None
         if tuple(out.shape) != episode.support_y.shape[1:]:
             raise ValueError(f"model output shape {tuple(out.shape)} does not fit the task: "
                              f"targets have shape {episode.support_y.shape[1:]} (K, ...) "
-                             f"for inputs {tuple(x.shape)}")
+                             f"for inputs {tuple(sx.shape)}")
         self._checked_shapes.add(key)
 
+    def _alpha(self, alpha):
+        if not self.uses_alpha:
+            if alpha is not None:
+                raise TypeError(f"alpha does not apply to {self.name}: it does not adapt by SGD")
+            return tf.constant(0.0, self.dtype)
+        alpha = self.alpha if alpha is None else checks.positive_number("alpha", alpha)
+        return tf.constant(alpha, self.dtype)
+
     # --- meta-training ------------------------------------------------------------------
+    def _task_losses(self, params, sx, sy, qx, qy, vectorized=True):
+        if vectorized:
+            return tf.vectorized_map(lambda t: self.task_loss(params, *t), (sx, sy, qx, qy))
+        return tf.stack([self.task_loss(params, sx[i], sy[i], qx[i], qy[i]) for i in range(sx.shape[0])])
+
     def _loss_and_gradient(self, sx, sy, qx, qy, vectorized=True):
-        theta = self.f.theta()
+        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
         with tf.GradientTape() as tape:
-            tape.watch(theta)
-            if vectorized:
-                losses = tf.vectorized_map(lambda t: self.task_loss(theta, *t), (sx, sy, qx, qy))
-            else:
-                losses = tf.stack([self.task_loss(theta, sx[i], sy[i], qx[i], qy[i])
-                                   for i in range(sx.shape[0])])
-            loss = tf.reduce_mean(losses)
-        grads = tape.gradient(loss, theta, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            tape.watch(params)
+            loss = tf.reduce_mean(self._task_losses(params, sx, sy, qx, qy, vectorized))
+        grads = tape.gradient(loss, params, unconnected_gradients=tf.UnconnectedGradients.ZERO)
         return loss, grads
 
-    def _step(self, sx, sy, qx, qy):
-        """One outer update. If the loss, a gradient, or the updated weights are not finite
-        (huge but finite gradients can still overflow inside Adam), the weights and the
-        optimizer's state are put back as they were and NaN is returned."""
-        loss, grads = self._loss_and_gradient(sx, sy, qx, qy)
-        guarded = self.f.variables + self.optimizer.variables
-        saved = [tf.identity(tf.convert_to_tensor(v)) for v in guarded]
-        nan = tf.constant(np.nan, loss.dtype)
-
-        def restore():
-            for v, value in zip(guarded, saved, strict=True):
-                v.assign(value)
-            return nan
-
-        def apply():
-            self.optimizer.apply(grads, self.f.variables)
-            return tf.cond(_all_finite(self.f.variables), lambda: loss, restore)
-
-        return tf.cond(_all_finite(grads + [loss]), apply, lambda: nan)
+    def _step(self, sx, sy, qx, qy, vectorized=True):
+        """One outer update by the optimizer, guarded against non-finite values."""
+        loss, grads = self._loss_and_gradient(sx, sy, qx, qy, vectorized)
+        return guarded_update(loss, grads, lambda: self.optimizer.apply(grads, self.meta_parameters),
+                              self.meta_parameters + self.optimizer.variables)
 
     def meta_gradient(self, episode, mode="vectorized"):
-        """(meta-loss, gradient w.r.t. theta) without updating anything.
+        """(meta-loss, gradient w.r.t. the meta-parameters) without updating anything.
 
         mode "vectorized": vectorized_map inside tf.function; "loop": eager per-task loop.
         """
+        if mode not in ("vectorized", "loop"):
+            raise ValueError(f"mode must be 'vectorized' or 'loop', got {mode!r}")
         self.check_episode(episode)
-        tensors = _as_tensors(episode, self.dtype)
+        tensors = as_tensors(episode, self.dtype)
         if mode == "vectorized":
             loss, grads = self._compiled_gradient(*tensors)
-        elif mode == "loop":
-            loss, grads = self._loss_and_gradient(*tensors, vectorized=False)
         else:
-            raise ValueError(f"mode must be 'vectorized' or 'loop', got {mode!r}")
+            loss, grads = self._loss_and_gradient(*tensors, vectorized=False)
         return float(loss), [g.numpy() for g in grads]
 
     def meta_step(self, episode):
         """One outer update on the episode's tasks; returns the meta-loss (NaN if diverged)."""
         self.check_episode(episode)
-        return float(self._compiled_step(*_as_tensors(episode, self.dtype)))
+        return float(self._compiled_step(*as_tensors(episode, self.dtype)))
 
     def meta_step_loop(self, episode):
         """The same outer update computed eagerly task by task (the slow reference)."""
-        loss, grads = self._loss_and_gradient(*_as_tensors(episode, self.dtype), vectorized=False)
-        self.optimizer.apply(grads, self.f.variables)
-        return float(loss)
+        self.check_episode(episode)
+        return float(self._step(*as_tensors(episode, self.dtype), vectorized=False))
 
     # --- adaptation ---------------------------------------------------------------------
     def _curve(self, sx, sy, qx, qy, alpha, steps):
-        theta = self.f.theta()
+        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
 
         def one_task(task):
             tsx, tsy, tqx, tqy = task
-            path = sgd_path(self.f, theta, tsx, tsy, steps, alpha, self.loss_fn, second_order=False)
-            return tf.stack([self.loss_fn(tqy, self.f(phi, tqx)) for phi in path])
+            return tf.stack([self.loss_fn(tqy, self.task_output(params, state, tqx))
+                             for state in self.task_path(params, tsx, tsy, steps, alpha)])
 
         return tf.vectorized_map(one_task, (sx, sy, qx, qy))
 
     def adaptation_curve(self, episode, steps, alpha=None):
-        """Query loss of each task after 0..steps SGD steps on its support set: [T, steps+1]."""
+        """Query loss of each task after 0..steps adaptation steps on its support set: [T, steps+1].
+
+        alpha: the SGD step size, for learners that adapt by SGD (default: the learner's).
+        """
         checks.integer("steps", steps, 0)
-        alpha = self.alpha if alpha is None else checks.positive_number("alpha", alpha)
+        alpha = self._alpha(alpha)
         self.check_episode(episode)
-        curve = self._compiled_curve(*_as_tensors(episode, self.dtype),
-                                     tf.constant(alpha, self.dtype), steps)
-        return curve.numpy()
+        return self._compiled_curve(*as_tensors(episode, self.dtype), alpha, steps).numpy()
 
     def predict(self, episode, x, steps, alpha=None):
-        """Predictions at x [T, N, ...] after `steps` SGD steps on each task's support set."""
+        """Predictions at x [T, N, ...] after `steps` adaptation steps on each task's support set."""
         checks.integer("steps", steps, 0)
-        alpha = self.alpha if alpha is None else checks.positive_number("alpha", alpha)
+        alpha = self._alpha(alpha)
         self.check_episode(episode)
-        sx, sy, _, _ = _as_tensors(episode, self.dtype)
-        x = tf.convert_to_tensor(x, self.dtype)
-        theta = self.f.theta()
+        sx, sy, _, _ = as_tensors(episode, self.dtype)
+        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
 
         def one_task(task):
-            phi = adapt(self.f, theta, task[0], task[1], steps, alpha, self.loss_fn, second_order=False)
-            return self.f(phi, task[2])
+            *_, state = self.task_path(params, task[0], task[1], steps, alpha)
+            return self.task_output(params, state, task[2])
 
-        return tf.vectorized_map(one_task, (sx, sy, x)).numpy()
+        return tf.vectorized_map(one_task, (sx, sy, tf.convert_to_tensor(x, self.dtype))).numpy()
 
     # --- state --------------------------------------------------------------------------
+    def _state_variables(self):
+        return {f"{group}/{i:03d}": v for group, variables in self.state_groups().items()
+                for i, v in enumerate(variables)}
+
     def get_state(self):
-        """Every model weight (trainable or not), keyed by position: Keras layer names
-        depend on what else the process built, positions do not."""
-        return {f"model/{i:03d}": v.numpy() for i, v in enumerate(self.model.weights)}
+        """Every weight, keyed by group and position: Keras layer names depend on what else
+        the process built, positions do not."""
+        return {name: v.numpy() for name, v in self._state_variables().items()}
 
     def set_state(self, state):
-        current = self.get_state()
-        if set(state) != set(current):
-            missing, extra = sorted(set(current) - set(state)), sorted(set(state) - set(current))
+        variables = self._state_variables()
+        if set(state) != set(variables):
+            missing, extra = sorted(set(variables) - set(state)), sorted(set(state) - set(variables))
             raise ValueError(f"state does not fit this learner: missing {missing}, unexpected {extra}")
         for name, value in state.items():
-            if value.shape != current[name].shape:
+            if tuple(value.shape) != tuple(variables[name].shape):
                 raise ValueError(f"state[{name!r}] has shape {value.shape}, the learner needs "
-                                 f"{current[name].shape}")
-        for i, v in enumerate(self.model.weights):
-            v.assign(state[f"model/{i:03d}"])
+                                 f"{tuple(variables[name].shape)}")
+        for name, v in variables.items():
+            v.assign(state[name])
+
+
+class GradientLearner(Learner):
+    """Adapts by `steps` SGD steps of size alpha from theta, the model's weights
+    (MAML, first-order MAML, Reptile, the pretrained baseline)."""
+
+    uses_alpha = True
+
+    def __init__(self, model, alpha=0.01, inner_steps=1, optimizer=None, beta=1e-3, loss=mse):
+        self.alpha = checks.positive_number("alpha", alpha)
+        self.inner_steps = checks.integer("inner_steps", inner_steps, 0)
+        super().__init__(model, optimizer, beta, loss)
+        self.build_optimizer()
+
+    @property
+    def hyperparameters(self):
+        return {"alpha": self.alpha, "inner_steps": self.inner_steps, **super().hyperparameters}
+
+    @property
+    def learning_rates(self):
+        return {"alpha (inner step)": self.alpha, **super().learning_rates}
+
+    def task_path(self, theta, sx, sy, steps, alpha):
+        """phi_0 = theta, then `steps` SGD steps on the support set (Lesson 2, eq. 2)."""
+        return sgd_path(self.f, theta, sx, sy, steps, alpha, self.loss_fn, second_order=False)
+
+    def task_output(self, theta, phi, x):
+        return self.f(phi, x)
