@@ -1,10 +1,11 @@
 """Benchmarks that print their tables: `python -m lesson_lib.bench COMMAND [--json PATH]`.
 
-- sinusoid: meta-train MAML and the pretrained baseline in the MAML paper's setting
-  (section 5.1) and print test MSE for K = 5 and 10 after 1, 5 and 10 steps, beside the
-  paper's Table 2. `--from-checkpoints` evaluates the checkpoints shipped in data/.
-- throughput: meta-iterations per second of the compiled vectorised meta-step against an
-  eager per-task loop, second and first order, 1 and 5 inner steps.
+- sinusoid: meta-train every learner in the MAML paper's sinusoid setting (section 5.1)
+  and print test MSE for K = 5 and 10 after 1, 5 and 10 steps (the black-box learner: its
+  one forward pass), 95% intervals, training time and per-task adaptation latency, beside
+  the paper's Table 2. `--from-checkpoints` evaluates the checkpoints shipped in data/.
+- throughput: meta-iterations per second of each learner's compiled vectorised meta-step
+  against the same step run eagerly task by task.
 """
 
 import argparse
@@ -18,7 +19,7 @@ import numpy as np
 
 from . import checkpoints
 from .evaluation import adaptation_curve
-from .learners import MAML, Pretrained
+from .learners import CNP, MAML, MetaLSTM, Pretrained, Reptile
 from .models import mlp
 from .tasks import Sinusoid
 from .training import meta_train
@@ -33,16 +34,47 @@ def _command():
     return "python -m lesson_lib.bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-# (checkpoint name, learner, K used for meta-training, K values it is tested with). The paper
-# meta-trains with the K it tests; the K=10 model tested with K=5 is shown as an extra row.
-SINUSOID_RUNS = (("maml_k5", "MAML", 5, (5,)), ("maml_k10", "MAML", 10, (10, 5)),
-                 ("pretrained", "pretrained", 10, (5, 10)))
+def sinusoid_learner(name, seed=0, iterations=70_000):
+    """The sinusoid configuration of each learner: MLP 1-40-40-1 ReLU and alpha = 0.01 as in
+    the MAML paper wherever a learner has them."""
+    return {
+        "MAML": lambda: MAML(mlp(seed=seed), alpha=0.01, inner_steps=1, second_order=True),
+        "FOMAML": lambda: MAML(mlp(seed=seed), alpha=0.01, inner_steps=1, second_order=False),
+        "Reptile": lambda: Reptile(mlp(seed=seed), alpha=0.01, inner_steps=5, epsilon=1.0,
+                                   epsilon_final=0.0, anneal_iterations=iterations),
+        "Meta-LSTM": lambda: MetaLSTM(mlp(seed=seed), inner_steps=5, seed=seed),
+        "CNP": lambda: CNP(seed=seed),
+        "pretrained": lambda: Pretrained(mlp(seed=seed), alpha=0.01),
+    }[name]()
 
 
-def _sinusoid_learner(name, seed):
-    if name == "MAML":
-        return MAML(mlp(seed=seed), alpha=0.01, inner_steps=1, second_order=True)
-    return Pretrained(mlp(seed=seed), alpha=0.01)
+# learner -> (meta-iterations, meta-batch). Meta-LSTM runs an LSTM over every one of the
+# model's 1,761 weights at each inner step, about 60x the cost of a MAML step: it gets a
+# smaller meta-batch and fewer iterations (see the README's note).
+BUDGETS = {"Meta-LSTM": (10_000, 5)}
+# (learner, K used for meta-training, K values it is tested with). Every meta-learner is
+# meta-trained with the K it is tested with, as in the paper; the K=10 MAML model is also
+# tested with K=5 as an extra row.
+SINUSOID_RUNS = (("MAML", 5, (5,)), ("MAML", 10, (10, 5)), ("FOMAML", 5, (5,)), ("FOMAML", 10, (10,)),
+                 ("Reptile", 5, (5,)), ("Reptile", 10, (10,)), ("Meta-LSTM", 5, (5,)),
+                 ("Meta-LSTM", 10, (10,)), ("CNP", 5, (5,)), ("CNP", 10, (10,)), ("pretrained", 10, (5, 10)))
+
+
+def checkpoint_name(learner, train_K):
+    return f"sinusoid_{learner.lower().replace('-', '_')}_k{train_K}.npz"
+
+
+def latency_ms(learner, episode, steps, alpha, repeats=20):
+    """Median wall-clock time to adapt to one task and predict its query points."""
+    one = episode.tasks(0)
+    options = {"alpha": alpha} if learner.uses_alpha else {}
+    learner.predict(one, one.query_x, steps, **options)  # compile
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        learner.predict(one, one.query_x, steps, **options)
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
 
 
 def tune_finetune_alpha(learner, episode, steps=10):
@@ -67,19 +99,23 @@ def sinusoid(args):
     test = Sinusoid(seed=10_000 + args.seed)
     test_episodes = {K: test.sample(args.test_tasks, K, 100) for K in (5, 10)}
     validation = Sinusoid(seed=20_000 + args.seed).sample(args.test_tasks, 5, 100)
-    for checkpoint, name, train_K, test_Ks in SINUSOID_RUNS:
-        learner = _sinusoid_learner(name, args.seed)
-        path = args.data_dir / f"sinusoid_{checkpoint}.npz"
+    for name, train_K, test_Ks in SINUSOID_RUNS:
+        if args.learners and name not in args.learners:
+            continue
+        iterations, meta_batch = BUDGETS.get(name, (70_000, 25))
+        iterations = args.iterations or iterations
+        learner = sinusoid_learner(name, args.seed, iterations)
+        path = args.data_dir / checkpoint_name(name, train_K)
         if args.from_checkpoints:
             manifest = checkpoints.load(path, learner)
             train_seconds, alpha = manifest["train_seconds"], manifest["test_alpha"]
         else:
             tracked = name == "MAML" and train_K == 5
-            history = meta_train(learner, Sinusoid(seed=args.seed), args.iterations, meta_batch=25, K=train_K,
-                                 eval_every=args.eval_every if tracked else 0,
+            history = meta_train(learner, Sinusoid(seed=args.seed), iterations, meta_batch=meta_batch,
+                                 K=train_K, eval_every=args.eval_every if tracked else 0,
                                  eval_episode=test_episodes[5], eval_steps=10)
             train_seconds = history.seconds - history.eval_seconds
-            alpha = learner.alpha
+            alpha = getattr(learner, "alpha", None)
             if name == "pretrained":
                 alpha, scores = tune_finetune_alpha(learner, validation)
                 notes.append(f"pretrained fine-tuning alpha tuned on {validation.num_tasks} validation "
@@ -92,26 +128,33 @@ def sinusoid(args):
                              if it else "MAML (K=5) did not meet the paper's K=5 numbers during training")
             if args.save_dir is not None:
                 checkpoints.save(args.save_dir / path.name, learner, command=_command(),
-                                 iterations=len(history.losses), meta_batch=25, K=train_K, seed=args.seed,
-                                 train_seconds=train_seconds, test_alpha=alpha,
+                                 iterations=len(history.losses), meta_batch=meta_batch, K=train_K,
+                                 seed=args.seed, train_seconds=train_seconds, test_alpha=alpha,
                                  evaluations=history.evaluations)
+        options = {"alpha": alpha} if learner.uses_alpha else {}
         for K in test_Ks:
-            curve = adaptation_curve(learner, test_episodes[K], 10, alpha=alpha)
-            for steps in (1, 5, 10):
+            curve = adaptation_curve(learner, test_episodes[K], 10, **options)
+            latency = latency_ms(learner, test_episodes[K], 10 if learner.inner_steps or learner.uses_alpha
+                                 else 0, alpha)
+            for steps in (1, 5, 10) if learner.uses_alpha or learner.inner_steps else (None,):
+                at = 0 if steps is None else steps
                 rows.append({"learner": name, "train_K": train_K, "K": K, "steps": steps,
-                             "mse": float(curve.mean[steps]), "ci95": float(curve.ci95[steps]),
-                             "diverged_tasks": int((~np.isfinite(curve.per_task[:, steps])).sum()),
-                             "train_seconds": round(train_seconds, 1)})
+                             "mse": float(curve.mean[at]), "ci95": float(curve.ci95[at]),
+                             "diverged_tasks": int((~np.isfinite(curve.per_task[:, at])).sum()),
+                             "train_seconds": round(train_seconds, 1), "latency_ms": round(latency, 2)})
     print(f"\nSinusoid regression, test MSE over {args.test_tasks} tasks x 100 query points "
-          f"(mean +- 95% CI); paper: MAML Table 2, K = 5")
-    print("| learner | train K | test K | steps | MSE | paper | train s |\n|---|---|---|---|---|---|---|")
+          f"(mean +- 95% CI); paper: MAML Table 2, K = 5; latency: adapt to one task (10 steps) and predict")
+    print("| learner | train K | test K | steps | MSE | paper | train s | latency ms |\n"
+          "|---|---|---|---|---|---|---|---|")
     for r in rows:
         # the paper's Table 2 is K = 5, with MAML meta-trained for that K
-        comparable = r["K"] == 5 and (r["learner"] == "pretrained" or r["train_K"] == 5)
+        comparable = r["K"] == 5 and r["learner"] in PAPER_K5 and (r["learner"] == "pretrained" or
+                                                                    r["train_K"] == 5)
         paper = PAPER_K5[r["learner"]][r["steps"]] if comparable else ""
         diverged = f" ({r['diverged_tasks']} tasks diverged)" if r["diverged_tasks"] else ""
-        print(f"| {r['learner']} | {r['train_K']} | {r['K']} | {r['steps']} | {r['mse']:.3f} +- "
-              f"{r['ci95']:.3f}{diverged} | {paper} | {r['train_seconds']:.0f} |")
+        steps = "forward pass" if r["steps"] is None else r["steps"]
+        print(f"| {r['learner']} | {r['train_K']} | {r['K']} | {steps} | {r['mse']:.3f} +- "
+              f"{r['ci95']:.3f}{diverged} | {paper} | {r['train_seconds']:.0f} | {r['latency_ms']:.1f} |")
     for note in notes:
         print(f"- {note}")
     return rows
@@ -125,28 +168,40 @@ def _its_per_second(step, episodes, seconds):
     return done / (time.perf_counter() - start)
 
 
+THROUGHPUT_CONFIGS = (("MAML", 1), ("MAML", 5), ("FOMAML", 1), ("FOMAML", 5), ("Reptile", 5),
+                      ("Meta-LSTM", 5), ("CNP", 0), ("pretrained", 0))
+
+
+def _throughput_learner(name, steps, seed):
+    if name in ("MAML", "FOMAML"):
+        return MAML(mlp(seed=seed), alpha=0.01, inner_steps=steps, second_order=name == "MAML")
+    return sinusoid_learner(name, seed)
+
+
 def throughput(args):
     rows = []
     tasks = Sinusoid(seed=args.seed)
     episodes = [tasks.sample(25, 10) for _ in range(64)]
+    print("meta-batch 25, K = 10")
     print("| learner | second order | inner steps | mode | it/s | trace s |\n|---|---|---|---|---|---|")
-    for second_order in (True, False):
-        for steps in (1, 5):
-            learner = MAML(mlp(seed=args.seed), alpha=0.01, inner_steps=steps, second_order=second_order)
-            start = time.perf_counter()
-            learner.meta_step(episodes[0])
-            trace = time.perf_counter() - start
-            for mode, step, seconds in (("vectorized", learner.meta_step, args.seconds),
-                                        ("loop", learner.meta_step_loop, args.seconds / 2)):
-                rate = _its_per_second(step, episodes, seconds)
-                rows.append({"learner": learner.name, "second_order": second_order, "inner_steps": steps,
-                             "mode": mode, "iterations_per_s": round(rate, 2),
-                             "trace_seconds": round(trace, 2) if mode == "vectorized" else None})
-                print(f"| {learner.name} | {second_order} | {steps} | {mode} | {rate:.1f} | "
-                      f"{trace:.2f} |" if mode == "vectorized" else f"| {learner.name} | {second_order} | "
-                      f"{steps} | {mode} | {rate:.1f} | |", flush=True)
-            speedup = rows[-2]["iterations_per_s"] / rows[-1]["iterations_per_s"]
-            print(f"|  |  |  | vectorized / loop | {speedup:.1f}x | |", flush=True)
+    for name, steps in THROUGHPUT_CONFIGS:
+        if args.learners and name not in args.learners:
+            continue
+        learner = _throughput_learner(name, steps, args.seed)
+        second_order = name == "MAML"
+        start = time.perf_counter()
+        learner.meta_step(episodes[0])
+        trace = time.perf_counter() - start
+        rates = {}
+        for mode, step, seconds in (("vectorized", learner.meta_step, args.seconds),
+                                    ("loop", learner.meta_step_loop, args.seconds / 2)):
+            rates[mode] = _its_per_second(step, episodes, seconds)
+            rows.append({"learner": name, "second_order": second_order, "inner_steps": steps,
+                         "mode": mode, "iterations_per_s": round(rates[mode], 2),
+                         "trace_seconds": round(trace, 2) if mode == "vectorized" else None})
+            shown = f"{trace:.2f}" if mode == "vectorized" else ""
+            print(f"| {name} | {second_order} | {steps} | {mode} | {rates[mode]:.1f} | {shown} |", flush=True)
+        print(f"|  |  |  | vectorized / loop | {rates['vectorized'] / rates['loop']:.1f}x | |", flush=True)
     return rows
 
 
@@ -162,8 +217,12 @@ def main(argv=None):
                        help="skip training; evaluate the checkpoints shipped in data/")
         p.add_argument("--data-dir", type=Path, default=DATA, help="where shipped checkpoints live")
         p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--learners", type=lambda text: text.split(","),
+                       help="comma-separated subset, e.g. MAML,CNP (default: all)")
     sin = sub.choices["sinusoid"]
-    sin.add_argument("--iterations", type=int, default=70_000, help="meta-iterations (paper: 70,000)")
+    sin.add_argument("--iterations", type=int, default=None,
+                     help="meta-iterations for every learner (default: 70,000 as in the paper; "
+                          "Meta-LSTM 10,000)")
     sin.add_argument("--test-tasks", type=int, default=600, help="test tasks per K (paper code: 600)")
     sin.add_argument("--eval-every", type=int, default=2_000, help="MAML validation interval")
     sin.add_argument("--save-dir", type=Path, help="write the trained checkpoints here (data/ ships them)")

@@ -68,6 +68,26 @@ def sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order=True):
         yield phi
 
 
+def adam_path(f, theta, x, y, steps, alpha, loss_fn, beta1=0.0, beta2=0.999, epsilon=1e-8):
+    """Like sgd_path with Adam steps (Reptile's inner optimizer, beta1 = 0 as in its code).
+    Gradients are treated as constants (first order)."""
+    phi = list(theta)
+    m = [tf.zeros_like(p) for p in phi]
+    v = [tf.zeros_like(p) for p in phi]
+    yield phi
+    for t in range(1, steps + 1):
+        with tf.GradientTape() as tape:
+            tape.watch(phi)
+            loss = loss_fn(y, f(phi, x))
+        grads = [tf.stop_gradient(g) for g in
+                 tape.gradient(loss, phi, unconnected_gradients=tf.UnconnectedGradients.ZERO)]
+        m = [beta1 * a + (1 - beta1) * g for a, g in zip(m, grads, strict=True)]
+        v = [beta2 * b + (1 - beta2) * tf.square(g) for b, g in zip(v, grads, strict=True)]
+        scale = alpha * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
+        phi = [p - scale * a / (tf.sqrt(b) + epsilon) for p, a, b in zip(phi, m, v, strict=True)]
+        yield phi
+
+
 def adapt(f, theta, x, y, steps, alpha, loss_fn, second_order=True):
     """phi_steps, the weights after `steps` SGD steps from theta (Lesson 2, eq. 2)."""
     *_, phi = sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order)

@@ -4,5 +4,8 @@ evaluation, the benchmarks and the widgets treat them alike."""
 from .base import GradientLearner, Learner
 from .finetune import Pretrained
 from .maml import MAML
+from .mapping import CNP
+from .meta_lstm import MetaLSTM
+from .reptile import Reptile
 
-__all__ = ["GradientLearner", "Learner", "MAML", "Pretrained"]
+__all__ = ["CNP", "GradientLearner", "Learner", "MAML", "MetaLSTM", "Pretrained", "Reptile"]

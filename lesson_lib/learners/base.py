@@ -84,6 +84,7 @@ class Learner:
         self._compiled_step = tf.function(self._step)
         self._compiled_gradient = tf.function(self._loss_and_gradient)
         self._compiled_curve = tf.function(self._curve, reduce_retracing=True)
+        self._compiled_predict = tf.function(self._predict, reduce_retracing=True)
 
     def build_optimizer(self):
         """Create the optimizer's slots now, so the compiled step never creates variables."""
@@ -214,19 +215,22 @@ class Learner:
         self.check_episode(episode)
         return self._compiled_curve(*as_tensors(episode, self.dtype), alpha, steps).numpy()
 
-    def predict(self, episode, x, steps, alpha=None):
-        """Predictions at x [T, N, ...] after `steps` adaptation steps on each task's support set."""
-        checks.integer("steps", steps, 0)
-        alpha = self._alpha(alpha)
-        self.check_episode(episode)
-        sx, sy, _, _ = as_tensors(episode, self.dtype)
+    def _predict(self, sx, sy, x, alpha, steps):
         params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
 
         def one_task(task):
             *_, state = self.task_path(params, task[0], task[1], steps, alpha)
             return self.task_output(params, state, task[2])
 
-        return tf.vectorized_map(one_task, (sx, sy, tf.convert_to_tensor(x, self.dtype))).numpy()
+        return tf.vectorized_map(one_task, (sx, sy, x))
+
+    def predict(self, episode, x, steps, alpha=None):
+        """Predictions at x [T, N, ...] after `steps` adaptation steps on each task's support set."""
+        checks.integer("steps", steps, 0)
+        alpha = self._alpha(alpha)
+        self.check_episode(episode)
+        sx, sy, _, _ = as_tensors(episode, self.dtype)
+        return self._compiled_predict(sx, sy, tf.convert_to_tensor(x, self.dtype), alpha, steps).numpy()
 
     # --- state --------------------------------------------------------------------------
     def _state_variables(self):
