@@ -40,7 +40,7 @@ def sinusoid_learner(name, seed=0, iterations=70_000):
     return {
         "MAML": lambda: MAML(mlp(seed=seed), alpha=0.01, inner_steps=1, second_order=True),
         "FOMAML": lambda: MAML(mlp(seed=seed), alpha=0.01, inner_steps=1, second_order=False),
-        "Reptile": lambda: Reptile(mlp(seed=seed), alpha=0.01, inner_steps=5, epsilon=1.0,
+        "Reptile": lambda: Reptile(mlp(seed=seed), alpha=0.01, inner_steps=5, epsilon=0.1,
                                    epsilon_final=0.0, anneal_iterations=iterations),
         "Meta-LSTM": lambda: MetaLSTM(mlp(seed=seed), inner_steps=5, seed=seed),
         "CNP": lambda: CNP(seed=seed),
