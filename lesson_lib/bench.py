@@ -22,7 +22,7 @@ from .evaluation import adaptation_curve
 from .learners import CNP, MAML, MetaLSTM, Pretrained, Reptile
 from .models import mlp
 from .tasks import Sinusoid
-from .training import meta_train
+from .training import DivergenceError, meta_train
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 # MAML paper, Table 2 (K = 5): MSE after 1, 5, 10 gradient steps.
@@ -40,7 +40,7 @@ def sinusoid_learner(name, seed=0, iterations=70_000):
     return {
         "MAML": lambda: MAML(mlp(seed=seed), alpha=0.01, inner_steps=1, second_order=True),
         "FOMAML": lambda: MAML(mlp(seed=seed), alpha=0.01, inner_steps=1, second_order=False),
-        "Reptile": lambda: Reptile(mlp(seed=seed), alpha=0.01, inner_steps=5, epsilon=0.1,
+        "Reptile": lambda: Reptile(mlp(seed=seed), alpha=0.02, inner_steps=5, epsilon=0.5,
                                    epsilon_final=0.0, anneal_iterations=iterations),
         "Meta-LSTM": lambda: MetaLSTM(mlp(seed=seed), inner_steps=5, seed=seed),
         "CNP": lambda: CNP(seed=seed),
@@ -111,9 +111,13 @@ def sinusoid(args):
             train_seconds, alpha = manifest["train_seconds"], manifest["test_alpha"]
         else:
             tracked = name == "MAML" and train_K == 5
-            history = meta_train(learner, Sinusoid(seed=args.seed), iterations, meta_batch=meta_batch,
-                                 K=train_K, eval_every=args.eval_every if tracked else 0,
-                                 eval_episode=test_episodes[5], eval_steps=10)
+            try:
+                history = meta_train(learner, Sinusoid(seed=args.seed), iterations, meta_batch=meta_batch,
+                                     K=train_K, eval_every=args.eval_every if tracked else 0,
+                                     eval_episode=test_episodes[5], eval_steps=10)
+            except DivergenceError as error:  # report it and evaluate the last good weights
+                history = error.history
+                notes.append(f"{name} (K={train_K}): {error}")
             train_seconds = history.seconds - history.eval_seconds
             alpha = getattr(learner, "alpha", None)
             if name == "pretrained":
