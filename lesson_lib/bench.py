@@ -19,12 +19,12 @@ import numpy as np
 
 from . import checkpoints
 from .evaluation import adaptation_curve
-from .learners import CNP, MAML, MetaLSTM, Pretrained, Reptile
+from .learners import MAML
 from .models import mlp
+from .shipped import DATA, checkpoint_name, sinusoid_learner
 from .tasks import Sinusoid
 from .training import DivergenceError, meta_train
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 # MAML paper, Table 2 (K = 5): MSE after 1, 5, 10 gradient steps.
 PAPER_K5 = {"MAML": {1: 0.67, 5: 0.38, 10: 0.35}, "pretrained": {1: 2.41, 5: 2.23, 10: 2.19}}
 FINETUNE_ALPHAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
@@ -32,20 +32,6 @@ FINETUNE_ALPHAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 
 def _command():
     return "python -m lesson_lib.bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-
-
-def sinusoid_learner(name, seed=0, iterations=70_000):
-    """The sinusoid configuration of each learner: MLP 1-40-40-1 ReLU and alpha = 0.01 as in
-    the MAML paper wherever a learner has them."""
-    return {
-        "MAML": lambda: MAML(mlp(seed=seed), alpha=0.01, inner_steps=1, second_order=True),
-        "FOMAML": lambda: MAML(mlp(seed=seed), alpha=0.01, inner_steps=1, second_order=False),
-        "Reptile": lambda: Reptile(mlp(seed=seed), alpha=0.02, inner_steps=5, epsilon=0.5,
-                                   epsilon_final=0.0, anneal_iterations=iterations),
-        "Meta-LSTM": lambda: MetaLSTM(mlp(seed=seed), inner_steps=5, seed=seed),
-        "CNP": lambda: CNP(seed=seed),
-        "pretrained": lambda: Pretrained(mlp(seed=seed), alpha=0.01),
-    }[name]()
 
 
 # learner -> (meta-iterations, meta-batch). Meta-LSTM runs an LSTM over every one of the
@@ -58,10 +44,6 @@ BUDGETS = {"Meta-LSTM": (10_000, 5)}
 SINUSOID_RUNS = (("MAML", 5, (5,)), ("MAML", 10, (10, 5)), ("FOMAML", 5, (5,)), ("FOMAML", 10, (10,)),
                  ("Reptile", 5, (5,)), ("Reptile", 10, (10,)), ("Meta-LSTM", 5, (5,)),
                  ("Meta-LSTM", 10, (10,)), ("CNP", 5, (5,)), ("CNP", 10, (10,)), ("pretrained", 10, (5, 10)))
-
-
-def checkpoint_name(learner, train_K):
-    return f"sinusoid_{learner.lower().replace('-', '_')}_k{train_K}.npz"
 
 
 def latency_ms(learner, episode, steps, alpha, repeats=20):

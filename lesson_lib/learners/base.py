@@ -85,6 +85,7 @@ class Learner:
         self._compiled_gradient = tf.function(self._loss_and_gradient)
         self._compiled_curve = tf.function(self._curve, reduce_retracing=True)
         self._compiled_predict = tf.function(self._predict, reduce_retracing=True)
+        self._compiled_path = tf.function(self._prediction_path, reduce_retracing=True)
 
     def build_optimizer(self):
         """Create the optimizer's slots now, so the compiled step never creates variables."""
@@ -231,6 +232,24 @@ class Learner:
         self.check_episode(episode)
         sx, sy, _, _ = as_tensors(episode, self.dtype)
         return self._compiled_predict(sx, sy, tf.convert_to_tensor(x, self.dtype), alpha, steps).numpy()
+
+    def _prediction_path(self, sx, sy, x, alpha, steps):
+        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
+
+        def one_task(task):
+            return tf.stack([self.task_output(params, state, task[2])
+                             for state in self.task_path(params, task[0], task[1], steps, alpha)])
+
+        return tf.vectorized_map(one_task, (sx, sy, x))
+
+    def prediction_path(self, episode, x, steps, alpha=None):
+        """Predictions at x after 0, 1, ..., steps adaptation steps: [T, steps + 1, N, ...]
+        (the playgrounds draw them)."""
+        checks.integer("steps", steps, 0)
+        alpha = self._alpha(alpha)
+        self.check_episode(episode)
+        sx, sy, _, _ = as_tensors(episode, self.dtype)
+        return self._compiled_path(sx, sy, tf.convert_to_tensor(x, self.dtype), alpha, steps).numpy()
 
     # --- state --------------------------------------------------------------------------
     def _state_variables(self):

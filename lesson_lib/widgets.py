@@ -1,0 +1,207 @@
+"""Live playgrounds for the lessons: move a slider, watch a learner adapt (Lessons 0-6).
+
+A playground never trains or adapts by private code: it asks the learners for their
+`prediction_path` (predictions after 0..20 steps) and draws them. Results are cached per
+(learner, task, K, alpha), so the inner-steps slider only redraws. Redraws are coalesced:
+values that arrive while a redraw is pending are folded into that one redraw, so dragging
+a slider never queues a backlog. Every widget carries a stable CSS class ("pg-...") for
+the browser tests.
+"""
+
+import asyncio
+import io
+import time
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import Image, display
+
+from . import checks
+from .tasks import Episode, Sinusoid
+
+DIVERGED = 1e3  # a query MSE above this (or not finite) is shown as "diverged"
+
+
+class CoalescingRedraw:
+    """Call `draw` once for any burst of requests.
+
+    Inside a running event loop (a Jupyter kernel) a request schedules one draw after
+    `delay` seconds and later requests join it; with no loop running (scripts, tests) it
+    draws at once. `count` is the number of draws done.
+    """
+
+    def __init__(self, draw, delay=0.03):
+        self.draw, self.delay = draw, delay
+        self.count, self.requests, self._handle = 0, 0, None
+
+    def request(self):
+        self.requests += 1
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self.run()
+        if self._handle is None:
+            self._handle = loop.call_later(self.delay, self.run)
+
+    def run(self):
+        self._handle = None
+        self.count += 1
+        self.draw()
+
+
+def _slider(kind, css, **kwargs):
+    widget = kind(continuous_update=False, style={"description_width": "initial"}, **kwargs)
+    widget.add_class(css)
+    return widget
+
+
+class SinusoidPlayground:
+    """Sliders for inner steps, alpha, K, amplitude and phase, a "new task" button and a
+    chooser of learners; two panels: the function view (true curve, support points, the
+    prediction before adaptation and after each step, fading) and the adaptation curve
+    (query MSE vs inner step, per learner).
+
+    learners: {name: learner}, e.g. from `lesson_lib.shipped.load_sinusoid`.
+    """
+
+    max_steps = 20
+
+    def __init__(self, learners, K=5, steps=5, alpha=0.01, amplitude=None, phase=None, seed=0,
+                 show=("MAML",)):
+        if not learners:
+            raise ValueError("learners must name at least one learner, got none")
+        self.learners = dict(learners)
+        self.tasks = Sinusoid(seed=checks.integer("seed", seed, 0))
+        self.rng = np.random.default_rng(seed)
+        self.grid = np.linspace(-5, 5, 200, dtype=np.float32)[:, None]
+        self._cache = {}
+        self._muted = False
+        self.steps = _slider(W.IntSlider, "pg-steps", value=checks.integer("steps", steps, 0, self.max_steps),
+                             min=0, max=self.max_steps, description="inner steps")
+        self.alpha = _slider(W.FloatLogSlider, "pg-alpha", value=checks.positive_number("alpha", alpha),
+                             base=10, min=-3, max=0.5, step=0.05, description="alpha (inner step)",
+                             readout_format=".3g")
+        self.K = _slider(W.IntSlider, "pg-shots", value=checks.integer("K", K, 1, 20), min=1, max=20,
+                         description="shots K")
+        self.amplitude = _slider(W.FloatSlider, "pg-amplitude", min=0.1, max=5.0, step=0.05,
+                                 description="amplitude A", readout_format=".2f")
+        self.phase = _slider(W.FloatSlider, "pg-phase", min=0.0, max=float(np.pi), step=0.05,
+                             description="phase", readout_format=".2f")
+        self.new_task = W.Button(description="new task", icon="refresh")
+        self.new_task.add_class("pg-new-task")
+        chosen = tuple(n for n in show if n in self.learners) or (next(iter(self.learners)),)
+        self.chooser = W.SelectMultiple(options=list(self.learners), value=chosen, rows=len(self.learners),
+                                        description="learners")
+        self.chooser.add_class("pg-learners")
+        self.status = W.HTML()
+        self.status.add_class("pg-status")
+        self.output = W.Output()
+        self.output.add_class("pg-plot")
+        self.figure, (self.ax_fn, self.ax_curve) = plt.subplots(1, 2, figsize=(10, 3.6))
+        self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.92, wspace=0.22)
+        plt.close(self.figure)  # drawn into the Output widget only, never twice
+        self._new_support_pool()
+        self.amplitude.value = float(self.rng.uniform(0.1, 5.0)) if amplitude is None else amplitude
+        self.phase.value = float(self.rng.uniform(0, np.pi)) if phase is None else phase
+        self.redraw = CoalescingRedraw(self.draw)
+        for widget in (self.steps, self.alpha, self.K, self.amplitude, self.phase, self.chooser):
+            widget.observe(self._changed, names="value")
+        self.new_task.on_click(lambda _: self.sample_task())
+        self.widget = W.VBox([W.HBox([W.VBox([self.steps, self.alpha, self.K]),
+                                      W.VBox([self.amplitude, self.phase, self.new_task]), self.chooser]),
+                              self.status, self.output])
+        self.widget.add_class("pg-sinusoid")
+
+    def _new_support_pool(self):
+        """20 x positions; the support set is the first K of them, so K grows by adding points."""
+        self.pool = self.rng.uniform(-5, 5, (20, 1)).astype(np.float32)
+
+    def sample_task(self):
+        """A new random task (amplitude, phase and support points), drawn in one redraw."""
+        self._new_support_pool()
+        self._muted = True
+        try:
+            self.amplitude.value = float(self.rng.uniform(0.1, 5.0))
+            self.phase.value = float(self.rng.uniform(0, np.pi))
+        finally:
+            self._muted = False
+        self.redraw.request()
+
+    def _changed(self, change):
+        if not self._muted:
+            self.redraw.request()
+
+    def episode(self):
+        x = self.pool[: self.K.value]
+        y = Sinusoid.function(self.amplitude.value, self.phase.value, x).astype(np.float32)
+        truth = Sinusoid.function(self.amplitude.value, self.phase.value, self.grid).astype(np.float32)
+        return Episode(x[None], y[None], self.grid[None], truth[None])
+
+    def results(self, name):
+        """(predictions [steps + 1, 200], query MSE [steps + 1]) for the current task."""
+        learner = self.learners[name]
+        key = (name, self.amplitude.value, self.phase.value, self.K.value, self.pool.tobytes(),
+               self.alpha.value if learner.uses_alpha else None)
+        if key not in self._cache:
+            episode = self.episode()
+            options = {"alpha": self.alpha.value} if learner.uses_alpha else {}
+            with np.errstate(all="ignore"):
+                path = learner.prediction_path(episode, self.grid[None], self.max_steps, **options)
+                path = path[0, :, :, 0]
+                mse = np.mean((path - episode.query_y[0, :, 0]) ** 2, axis=1)
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = (path, mse)
+        return self._cache[key]
+
+    def draw(self):
+        """Redraw both panels for the current slider values, then update the readout."""
+        start = time.perf_counter()
+        steps = self.steps.value
+        episode = self.episode()
+        fn, curve = self.ax_fn, self.ax_curve
+        fn.clear()
+        curve.clear()
+        fn.plot(self.grid[:, 0], episode.query_y[0, :, 0], color="black", lw=2, label="true function")
+        fn.scatter(episode.support_x[0, :, 0], episode.support_y[0, :, 0], color="black", zorder=5,
+                   label=f"K = {self.K.value} support points")
+        notes = []
+        for index, name in enumerate(self.chooser.value):
+            color = f"C{index}"
+            path, mse = self.results(name)
+            diverged = np.flatnonzero(~np.isfinite(mse) | (mse > DIVERGED))
+            fn.plot(self.grid[:, 0], path[0], color=color, ls=":", lw=1.5, label=f"{name}: before adaptation")
+            for s in range(1, steps):
+                fn.plot(self.grid[:, 0], path[s], color=color, lw=1, alpha=0.15 + 0.5 * s / max(steps, 1))
+            if steps:
+                fn.plot(self.grid[:, 0], path[steps], color=color, lw=2.2,
+                        label=f"{name}: after {steps} steps")
+            shown = np.where(np.isfinite(mse) & (mse <= DIVERGED), mse, np.nan)
+            curve.plot(np.arange(self.max_steps + 1), shown, color=color, marker="o", ms=3, label=name)
+            if diverged.size:
+                first = int(diverged[0])
+                curve.plot([first], [DIVERGED], marker="X", ms=12, color="red", ls="none")
+                curve.annotate(f"{name} diverged at step {first}", (first, DIVERGED), color="red",
+                               textcoords="offset points", xytext=(-60, -18))
+                notes.append(f"<b style='color:red'>{name} diverged at step {first}</b> "
+                             f"(alpha = {self.alpha.value:.3g} is too large for it)")
+            else:
+                notes.append(f"{name}: query MSE {mse[0]:.3f} before, {mse[steps]:.3f} after {steps} steps")
+        fn.set(xlim=(-5, 5), ylim=(-6, 6), xlabel="x", ylabel="y", title="function view")
+        fn.legend(fontsize=7, loc="upper right")
+        curve.axvline(steps, color="grey", lw=1, ls="--")
+        curve.set(yscale="log", xlabel="inner step", ylabel="query MSE", title="adaptation curve",
+                  xlim=(-0.5, self.max_steps + 0.5), ylim=(1e-3, 2 * DIVERGED))
+        curve.legend(fontsize=8)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=72, pil_kwargs={"compress_level": 1})
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(Image(data=buffer.getvalue(), format="png"))
+        self.last_draw_ms = 1000 * (time.perf_counter() - start)
+        self.status.value = " &nbsp;|&nbsp; ".join(notes)  # the readout is updated last
+
+    def show(self):
+        self.redraw.run()
+        return self.widget
