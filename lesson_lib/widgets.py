@@ -1,5 +1,8 @@
 """Live playgrounds for the lessons: move a slider, watch a learner adapt (Lessons 0-6).
 
+The figure is drawn with matplotlib and shown as a PNG in an ipywidgets Image, which
+updates in place (no flicker, no output area to clear) and is easy to test.
+
 A playground never trains or adapts by private code: it asks the learners for their
 `prediction_path` (predictions after 0..20 steps) and draws them. Results are cached per
 (learner, task, K, alpha), so the inner-steps slider only redraws. Redraws are coalesced:
@@ -15,7 +18,6 @@ import time
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Image, display
 
 from . import checks
 from .tasks import Episode, Sinusoid
@@ -96,8 +98,8 @@ class SinusoidPlayground:
         self.chooser.add_class("pg-learners")
         self.status = W.HTML()
         self.status.add_class("pg-status")
-        self.output = W.Output()
-        self.output.add_class("pg-plot")
+        self.image = W.Image(format="png")
+        self.image.add_class("pg-plot")
         self.figure, (self.ax_fn, self.ax_curve) = plt.subplots(1, 2, figsize=(10, 3.6))
         self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.92, wspace=0.22)
         plt.close(self.figure)  # drawn into the Output widget only, never twice
@@ -110,7 +112,7 @@ class SinusoidPlayground:
         self.new_task.on_click(lambda _: self.sample_task())
         self.widget = W.VBox([W.HBox([W.VBox([self.steps, self.alpha, self.K]),
                                       W.VBox([self.amplitude, self.phase, self.new_task]), self.chooser]),
-                              self.status, self.output])
+                              self.status, self.image])
         self.widget.add_class("pg-sinusoid")
 
     def _new_support_pool(self):
@@ -196,9 +198,7 @@ class SinusoidPlayground:
         curve.legend(fontsize=8)
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=72, pil_kwargs={"compress_level": 1})
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(Image(data=buffer.getvalue(), format="png"))
+        self.image.value = buffer.getvalue()
         self.last_draw_ms = 1000 * (time.perf_counter() - start)
         self.status.value = " &nbsp;|&nbsp; ".join(notes)  # the readout is updated last
 

@@ -1,0 +1,91 @@
+"""The sinusoid playground without a browser: set a widget's value, check what was drawn."""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from lesson_lib.shipped import load_sinusoid
+from lesson_lib.widgets import DIVERGED, SinusoidPlayground
+
+
+@pytest.fixture(scope="module")
+def learners():
+    return {name: load_sinusoid(name, 5)[0] for name in ("MAML", "pretrained", "FOMAML")}
+
+
+@pytest.fixture
+def playground(learners):
+    pg = SinusoidPlayground(learners, show=("MAML", "pretrained"), amplitude=3.0, phase=1.0)
+    pg.show()
+    return pg
+
+
+def line(ax, label):
+    (found,) = [ln for ln in ax.get_lines() if ln.get_label() == label]
+    return found
+
+
+def test_steps_slider_draws_the_adapted_prediction(playground, learners):
+    shown = playground.image.value
+    playground.steps.value = 7
+    assert playground.image.value != shown  # the picture the student sees changed
+    episode = playground.episode()
+    expected = learners["MAML"].prediction_path(episode, playground.grid[None], 7)[0, 7, :, 0]
+    np.testing.assert_allclose(line(playground.ax_fn, "MAML: after 7 steps").get_ydata(), expected, rtol=1e-5)
+    before = line(playground.ax_fn, "MAML: before adaptation").get_ydata()
+    assert not np.allclose(before, expected, atol=1e-2)
+    assert "after 7 steps" in playground.status.value
+    assert playground.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_adaptation_curve_matches_the_learner(playground, learners):
+    playground.K.value = 10
+    curve = line(playground.ax_curve, "MAML").get_ydata()
+    episode = playground.episode()
+    assert episode.shots == 10
+    expected = learners["MAML"].adaptation_curve(episode, playground.max_steps)[0]
+    np.testing.assert_allclose(curve, expected, rtol=1e-4)
+    assert curve[5] < curve[0]  # MAML improves with steps on a fresh task
+
+
+def test_huge_alpha_is_marked_diverged_not_crashed(playground):
+    playground.alpha.value = 3.0
+    assert "MAML diverged at step" in playground.status.value
+    markers = [ln for ln in playground.ax_curve.get_lines() if ln.get_marker() == "X"]
+    assert markers and markers[0].get_ydata()[0] == DIVERGED
+
+
+def test_chooser_overlays_learners(playground):
+    playground.chooser.value = ("MAML", "pretrained", "FOMAML")
+    labels = [ln.get_label() for ln in playground.ax_curve.get_lines()]
+    assert {"MAML", "pretrained", "FOMAML"} <= set(labels)
+
+
+def test_new_task_button_redraws_once(playground):
+    before = (playground.amplitude.value, playground.phase.value, playground.redraw.count)
+    playground.new_task.click()
+    assert (playground.amplitude.value, playground.phase.value) != before[:2]
+    assert playground.redraw.count == before[2] + 1
+
+
+def test_a_burst_of_values_makes_one_redraw(playground):
+    async def drag():
+        start = playground.redraw.count
+        for value in range(21):  # a drag across the whole range, as fast as it can go
+            playground.steps.value = value
+        for value in np.geomspace(0.001, 0.1, 15):
+            playground.alpha.value = float(value)
+        await asyncio.sleep(0.3)
+        return playground.redraw.count - start, playground.redraw.requests
+
+    redraws, requests = asyncio.run(drag())
+    assert requests >= 30 and redraws == 1
+    assert line(playground.ax_fn, "MAML: after 20 steps")  # the last values won
+
+
+def test_bad_arguments(learners):
+    with pytest.raises(ValueError, match="learners must name at least one learner"):
+        SinusoidPlayground({})
+    with pytest.raises(ValueError, match=r"steps must be an integer >= 0 and <= 20"):
+        SinusoidPlayground(learners, steps=25)
