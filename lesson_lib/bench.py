@@ -6,6 +6,7 @@
   the paper's Table 2. `--from-checkpoints` evaluates the checkpoints shipped in data/.
 - throughput: meta-iterations per second of each learner's compiled vectorised meta-step
   against the same step run eagerly task by task.
+- widgets: kernel-side time from a slider change to the finished redraw, per playground.
 """
 
 import argparse
@@ -21,7 +22,7 @@ from . import checkpoints
 from .evaluation import adaptation_curve
 from .learners import MAML
 from .models import mlp
-from .shipped import DATA, checkpoint_name, sinusoid_learner
+from .shipped import DATA, checkpoint_name, load_sinusoid, sinusoid_learner
 from .tasks import Sinusoid
 from .training import DivergenceError, meta_train
 
@@ -191,12 +192,44 @@ def throughput(args):
     return rows
 
 
+def widgets(args):
+    """Kernel-side latency from a slider value change to the finished redraw."""
+    from .widgets import SinusoidPlayground
+
+    learners = {name: load_sinusoid(name, 5)[0] for name in ("MAML", "pretrained")}
+    playground = SinusoidPlayground(learners, show=("MAML", "pretrained"), seed=args.seed)
+    playground.show()
+    rng = np.random.default_rng(args.seed)
+    moves = ([(playground.steps, int(v)) for v in rng.integers(0, 21, 40)]
+             + [(playground.alpha, float(v)) for v in np.geomspace(0.001, 0.3, 20)]
+             + [(playground.K, int(v)) for v in rng.integers(1, 21, 20)]
+             + [(playground.amplitude, float(v)) for v in rng.uniform(0.1, 5, 20)]
+             + [(playground.phase, float(v)) for v in rng.uniform(0, np.pi, 20)])
+    times = {}
+    for widget, value in moves:
+        if widget.value == value:
+            continue
+        start = time.perf_counter()
+        widget.value = value  # with no event loop running the redraw happens right here
+        times.setdefault(widget.description, []).append(1000 * (time.perf_counter() - start))
+    every = [t for ts in times.values() for t in ts]
+    rows = [{"playground": "sinusoid (MAML + pretrained)", "median_ms": round(float(np.median(every)), 1),
+             "p95_ms": round(float(np.percentile(every, 95)), 1), "changes": len(every)}]
+    print("| playground / slider | changes | median ms | p95 ms |\n|---|---|---|---|")
+    for name, ts in times.items():
+        print(f"| {name} | {len(ts)} | {np.median(ts):.1f} | {np.percentile(ts, 95):.1f} |")
+    r = rows[0]
+    print(f"| **{r['playground']}** | {r['changes']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} |")
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m lesson_lib.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("sinusoid", "MAML paper Table 2 reproduction"),
-                            ("throughput", "meta-iterations per second")):
+                            ("throughput", "meta-iterations per second"),
+                            ("widgets", "slider-to-redraw latency of the playgrounds")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--json", type=Path, help="also write the rows as a JSON list to this path")
         p.add_argument("--from-checkpoints", action="store_true",
@@ -215,9 +248,9 @@ def main(argv=None):
     sub.choices["throughput"].add_argument("--seconds", type=float, default=5.0,
                                            help="timing budget per vectorised measurement")
     args = parser.parse_args(argv)
-    if args.command == "throughput" and args.from_checkpoints:
-        print("(throughput trains nothing; --from-checkpoints changes nothing here)")
-    rows = {"sinusoid": sinusoid, "throughput": throughput}[args.command](args)
+    if args.command != "sinusoid" and args.from_checkpoints:
+        print(f"({args.command} trains nothing; --from-checkpoints changes nothing here)")
+    rows = {"sinusoid": sinusoid, "throughput": throughput, "widgets": widgets}[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
         print(f"rows written to {args.json}")

@@ -58,3 +58,11 @@ def test_throughput_rows(tmp_path):
 def test_unknown_command_is_refused():
     with pytest.raises(SystemExit):
         bench.main(["fly"])
+
+
+def test_widgets_rows(tmp_path):
+    out = tmp_path / "rows.json"
+    bench.main(["widgets", "--json", str(out)])
+    (row,) = json.loads(out.read_text())
+    assert row["playground"].startswith("sinusoid") and row["changes"] >= 100
+    assert 0 < row["median_ms"] <= row["p95_ms"]
