@@ -71,9 +71,7 @@ class SinusoidPlayground:
 
     def __init__(self, learners, K=5, steps=5, alpha=0.01, amplitude=None, phase=None, seed=0,
                  show=("MAML",)):
-        if not learners:
-            raise ValueError("learners must name at least one learner, got none")
-        self.learners = dict(learners)
+        self.learners = dict(learners)  # none: only the task is drawn (Lesson 0)
         self.tasks = Sinusoid(seed=checks.integer("seed", seed, 0))
         self.rng = np.random.default_rng(seed)
         self.grid = np.linspace(-5, 5, 200, dtype=np.float32)[:, None]
@@ -92,7 +90,7 @@ class SinusoidPlayground:
                              description="phase", readout_format=".2f")
         self.new_task = W.Button(description="new task", icon="refresh")
         self.new_task.add_class("pg-new-task")
-        chosen = tuple(n for n in show if n in self.learners) or (next(iter(self.learners)),)
+        chosen = tuple(n for n in show if n in self.learners) or tuple(self.learners)[:1]
         self.chooser = W.SelectMultiple(options=list(self.learners), value=chosen, rows=len(self.learners),
                                         description="learners")
         self.chooser.add_class("pg-learners")
@@ -110,8 +108,10 @@ class SinusoidPlayground:
         for widget in (self.steps, self.alpha, self.K, self.amplitude, self.phase, self.chooser):
             widget.observe(self._changed, names="value")
         self.new_task.on_click(lambda _: self.sample_task())
-        self.widget = W.VBox([W.HBox([W.VBox([self.steps, self.alpha, self.K]),
-                                      W.VBox([self.amplitude, self.phase, self.new_task]), self.chooser]),
+        learner_controls = [self.steps, self.alpha] if self.learners else []
+        self.widget = W.VBox([W.HBox([W.VBox([*learner_controls, self.K]),
+                                      W.VBox([self.amplitude, self.phase, self.new_task]),
+                                      *([self.chooser] if self.learners else [])]),
                               self.status, self.image])
         self.widget.add_class("pg-sinusoid")
 
@@ -190,12 +190,17 @@ class SinusoidPlayground:
                              f"(alpha = {self.alpha.value:.3g} is too large for it)")
             else:
                 notes.append(f"{name}: query MSE {mse[0]:.3f} before, {mse[steps]:.3f} after {steps} steps")
+        if not self.chooser.value:
+            curve.text(0.5, 0.5, "no learner chosen", ha="center", va="center", transform=curve.transAxes)
+            notes.append(f"task: A = {self.amplitude.value:.2f}, phase = {self.phase.value:.2f}, "
+                         f"K = {self.K.value}")
         fn.set(xlim=(-5, 5), ylim=(-6, 6), xlabel="x", ylabel="y", title="function view")
         fn.legend(fontsize=7, loc="upper right")
         curve.axvline(steps, color="grey", lw=1, ls="--")
         curve.set(yscale="log", xlabel="inner step", ylabel="query MSE", title="adaptation curve",
                   xlim=(-0.5, self.max_steps + 0.5), ylim=(1e-3, 2 * DIVERGED))
-        curve.legend(fontsize=8)
+        if self.chooser.value:
+            curve.legend(fontsize=8)
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=72, pil_kwargs={"compress_level": 1})
         self.image.value = buffer.getvalue()

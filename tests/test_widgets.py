@@ -84,8 +84,15 @@ def test_a_burst_of_values_makes_one_redraw(playground):
     assert line(playground.ax_fn, "MAML: after 20 steps")  # the last values won
 
 
+def test_task_only_view_for_lesson_0():
+    pg = SinusoidPlayground({}, amplitude=2.0, phase=0.5)
+    pg.show()
+    np.testing.assert_allclose(line(pg.ax_fn, "true function").get_ydata(), 2.0 * np.sin(pg.grid[:, 0] - 0.5),
+                               rtol=1e-5, atol=1e-6)
+    pg.amplitude.value = 4.0
+    assert "A = 4.00" in pg.status.value
+
+
 def test_bad_arguments(learners):
-    with pytest.raises(ValueError, match="learners must name at least one learner"):
-        SinusoidPlayground({})
     with pytest.raises(ValueError, match=r"steps must be an integer >= 0 and <= 20"):
         SinusoidPlayground(learners, steps=25)
