@@ -7,6 +7,9 @@
 - throughput: meta-iterations per second of each learner's compiled vectorised meta-step
   against the same step run eagerly task by task.
 - widgets: kernel-side time from a slider change to the finished redraw, per playground.
+- costs: milliseconds and memory of one meta-step as the inner steps grow, per learner,
+  each measured in a fresh process (Lesson 6 plots data/costs.json, made by
+  `python -m lesson_lib.bench costs --json data/costs.json`).
 """
 
 import argparse
@@ -20,7 +23,7 @@ import numpy as np
 
 from . import checkpoints
 from .evaluation import adaptation_curve
-from .learners import MAML
+from .learners import MAML, MetaLSTM, Reptile
 from .models import mlp
 from .shipped import DATA, checkpoint_name, load_sinusoid, sinusoid_learner
 from .tasks import Sinusoid
@@ -192,6 +195,57 @@ def throughput(args):
     return rows
 
 
+COST_LEARNERS = ("MAML", "FOMAML", "Reptile", "Meta-LSTM", "CNP")
+COST_STEPS = (1, 2, 4, 8, 16)
+
+
+def cost_probe(name, steps, seed=0, iterations=10):
+    """Run in a fresh process: seconds per meta-step and the memory it took, for `name` with
+    `steps` inner steps (meta-batch 25, K = 10). Prints one JSON object."""
+    import resource
+
+    import psutil
+
+    tasks = Sinusoid(seed=seed)
+    episodes = [tasks.sample(25, 10) for _ in range(4)]
+    if name in ("MAML", "FOMAML"):
+        learner = MAML(mlp(seed=seed), alpha=0.01, inner_steps=steps, second_order=name == "MAML")
+    elif name == "Reptile":
+        learner = Reptile(mlp(seed=seed), alpha=0.01, inner_steps=max(steps, 1))
+    elif name == "Meta-LSTM":
+        learner = MetaLSTM(mlp(seed=seed), inner_steps=steps)
+    else:
+        learner = sinusoid_learner(name, seed)
+    before = psutil.Process().memory_info().rss
+    learner.meta_step(episodes[0])  # trace and compile
+    start = time.perf_counter()
+    for i in range(iterations):
+        learner.meta_step(episodes[i % len(episodes)])
+    seconds = (time.perf_counter() - start) / iterations
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+    print(json.dumps({"learner": name, "inner_steps": steps, "ms_per_meta_step": round(1000 * seconds, 2),
+                      "memory_mb": round((peak - before) / 2**20, 1)}))
+
+
+def costs(args):
+    """Time and memory of one meta-step as the inner steps grow, each in a fresh process."""
+    import subprocess
+
+    rows = []
+    print("| learner | inner steps | ms per meta-step | memory MB |\n|---|---|---|---|")
+    for name in COST_LEARNERS:
+        if args.learners and name not in args.learners:
+            continue
+        for steps in (COST_STEPS if name != "CNP" else (0,)):
+            code = f"from lesson_lib.bench import cost_probe; cost_probe({name!r}, {steps}, {args.seed})"
+            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            rows.append(row)
+            print(f"| {name} | {steps} | {row['ms_per_meta_step']:.1f} | {row['memory_mb']:.0f} |",
+                  flush=True)
+    return rows
+
+
 def widgets(args):
     """Kernel-side latency from a slider value change to the finished redraw."""
     from .widgets import SinusoidPlayground
@@ -229,7 +283,8 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("sinusoid", "MAML paper Table 2 reproduction"),
                             ("throughput", "meta-iterations per second"),
-                            ("widgets", "slider-to-redraw latency of the playgrounds")):
+                            ("widgets", "slider-to-redraw latency of the playgrounds"),
+                            ("costs", "time and memory of a meta-step as inner steps grow")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--json", type=Path, help="also write the rows as a JSON list to this path")
         p.add_argument("--from-checkpoints", action="store_true",
@@ -250,7 +305,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command != "sinusoid" and args.from_checkpoints:
         print(f"({args.command} trains nothing; --from-checkpoints changes nothing here)")
-    rows = {"sinusoid": sinusoid, "throughput": throughput, "widgets": widgets}[args.command](args)
+    commands = {"sinusoid": sinusoid, "throughput": throughput, "widgets": widgets, "costs": costs}
+    rows = commands[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
         print(f"rows written to {args.json}")

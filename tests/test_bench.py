@@ -66,3 +66,11 @@ def test_widgets_rows(tmp_path):
     (row,) = json.loads(out.read_text())
     assert row["playground"].startswith("sinusoid") and row["changes"] >= 100
     assert 0 < row["median_ms"] <= row["p95_ms"]
+
+
+def test_costs_rows(tmp_path):
+    out = tmp_path / "rows.json"
+    bench.main(["costs", "--learners", "CNP", "--json", str(out)])
+    (row,) = json.loads(out.read_text())
+    assert row["learner"] == "CNP" and row["inner_steps"] == 0
+    assert row["ms_per_meta_step"] > 0 and row["memory_mb"] > 0
