@@ -10,6 +10,7 @@
 - costs: milliseconds and memory of one meta-step as the inner steps grow, per learner,
   each measured in a fresh process (Lesson 6 plots data/costs.json, made by
   `python -m lesson_lib.bench costs --json data/costs.json`).
+- notebooks: wall time and peak kernel memory of each lesson, run top to bottom.
 """
 
 import argparse
@@ -246,6 +247,33 @@ def costs(args):
     return rows
 
 
+NOTEBOOKS = DATA.parent / "notebooks"
+_RUN_NOTEBOOK = """
+import resource, sys, time, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+start = time.perf_counter()
+NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def notebooks(args):
+    """Wall time and peak kernel memory of each lesson run top to bottom (as nbval does)."""
+    import subprocess
+
+    rows = []
+    print("| notebook | seconds | peak memory MB |\n|---|---|---|")
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        done = subprocess.run([sys.executable, "-c", _RUN_NOTEBOOK, str(path), str(NOTEBOOKS)],
+                              capture_output=True, text=True, check=True)
+        seconds, kib = done.stdout.split()[-2:]
+        rows.append({"notebook": path.name, "seconds": round(float(seconds), 1),
+                     "peak_mb": round(int(kib) / 1024)})
+        print(f"| {path.name} | {rows[-1]['seconds']:.1f} | {rows[-1]['peak_mb']} |", flush=True)
+    return rows
+
+
 def widgets(args):
     """Kernel-side latency from a slider value change to the finished redraw."""
     from .widgets import SinusoidPlayground
@@ -284,7 +312,8 @@ def main(argv=None):
     for name, help_text in (("sinusoid", "MAML paper Table 2 reproduction"),
                             ("throughput", "meta-iterations per second"),
                             ("widgets", "slider-to-redraw latency of the playgrounds"),
-                            ("costs", "time and memory of a meta-step as inner steps grow")):
+                            ("costs", "time and memory of a meta-step as inner steps grow"),
+                            ("notebooks", "time and peak memory of each lesson")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--json", type=Path, help="also write the rows as a JSON list to this path")
         p.add_argument("--from-checkpoints", action="store_true",
@@ -305,7 +334,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command != "sinusoid" and args.from_checkpoints:
         print(f"({args.command} trains nothing; --from-checkpoints changes nothing here)")
-    commands = {"sinusoid": sinusoid, "throughput": throughput, "widgets": widgets, "costs": costs}
+    commands = {"sinusoid": sinusoid, "throughput": throughput, "widgets": widgets, "costs": costs,
+                "notebooks": notebooks}
     rows = commands[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
