@@ -5,9 +5,30 @@ meta-updates) -> evaluation -> plots/widgets -> notebook.
 """
 
 import os
+import sys
 
-# Quiet TensorFlow's C++ start-up banner before anything imports it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 __version__ = "0.1.0"
+
+
+def _import_tensorflow_quietly():
+    """TensorFlow's C++ start-up lines ("oneDNN custom operations are on ...") are written
+    straight to file descriptor 2, past TF_CPP_MIN_LOG_LEVEL, and would stand in red in every
+    lesson. Import TensorFlow once with that descriptor pointed at /dev/null; errors still
+    raise as usual. Set LESSON_LIB_TF_LOGS=1 to see the lines."""
+    if os.environ.get("LESSON_LIB_TF_LOGS") or "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+_import_tensorflow_quietly()
