@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from .. import checks
 from ..functional import mse
-from .base import Learner
+from .base import Learner, as_tensors
 
 
 def preprocess(x, p=10.0):
@@ -141,8 +141,6 @@ class MetaLSTM(Learner):
     def gates(self, episode, steps):
         """Mean forget and input gate over coordinates, per task and step: two arrays [T, steps]
         (Lesson 4 plots them)."""
-        from .base import as_tensors
-
         sx, sy, _, _ = as_tensors(episode, self.dtype)
         params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
         out = []
