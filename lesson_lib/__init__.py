@@ -17,7 +17,9 @@ def _import_tensorflow_quietly():
     """TensorFlow's C++ start-up lines ("oneDNN custom operations are on ...") are written
     straight to file descriptor 2, past TF_CPP_MIN_LOG_LEVEL, and would stand in red in every
     lesson. Import TensorFlow once with that descriptor pointed at /dev/null; errors still
-    raise as usual. Set LESSON_LIB_TF_LOGS=1 to see the lines."""
+    raise as usual. TensorFlow's Python-side warnings (e.g. about retracing, which the
+    playgrounds do on purpose when K changes) are turned down to errors too. Set
+    LESSON_LIB_TF_LOGS=1 to see all of it."""
     if os.environ.get("LESSON_LIB_TF_LOGS") or "tensorflow" in sys.modules:
         return
     sys.stderr.flush()
@@ -25,10 +27,11 @@ def _import_tensorflow_quietly():
     try:
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), 2)
-            import tensorflow  # noqa: F401
+            import tensorflow
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+    tensorflow.get_logger().setLevel("ERROR")
 
 
 _import_tensorflow_quietly()
