@@ -1,7 +1,13 @@
 """Figures for the lessons. Plots only draw: they never train or adapt."""
 
+import io
+
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from PIL import Image
 
 from .tasks import Sinusoid
 
@@ -18,3 +24,113 @@ def plot_sinusoid_tasks(episode, ax=None, x_range=(-5.0, 5.0)):
            title=f"{episode.num_tasks} sinusoid tasks, K = {episode.shots} support points each")
     ax.legend(fontsize=8, loc="upper right")
     return ax
+
+
+class AdaptationFigure:
+    """The playground's two panels, the function view and the adaptation curve, redrawn by
+    blitting: axes, ticks and legend are rendered once into a background; a redraw restores it
+    and draws only the lines that move, then encodes a PNG. That keeps a slider's redraw in
+    tens of milliseconds instead of hundreds (`python -m lesson_lib.bench widgets`)."""
+
+    def __init__(self, names, grid, max_steps=20, diverged=1e3):
+        self.names, self.grid, self.max_steps, self.diverged = list(names), grid, max_steps, diverged
+        self.figure = Figure(figsize=(10, 4.2), dpi=72)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.ax_fn, self.ax_curve = self.figure.subplots(1, 2)
+        self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.3, top=0.92, wspace=0.22)
+        self.ax_fn.set(xlim=(-5, 5), ylim=(-6, 6), xlabel="x", ylabel="y", title="function view")
+        self.ax_curve.set(yscale="log", xlim=(-0.5, max_steps + 0.5), ylim=(1e-3, 2 * diverged),
+                          xlabel="inner step", ylabel="query MSE", title="adaptation curve")
+        fn, curve = self.ax_fn, self.ax_curve
+        self.truth, = fn.plot([], [], color="black", lw=2, label="true function")
+        self.support, = fn.plot([], [], "o", color="black", label="support points")
+        self.step_marker = curve.axvline(0, color="grey", lw=1, ls="--")
+        self.empty = curve.text(0.5, 0.5, "no learner chosen", ha="center", va="center",
+                                transform=curve.transAxes)
+        self.artists = {}
+        for index, name in enumerate(self.names):
+            color = f"C{index}"
+            self.artists[name] = {
+                "before": fn.plot([], [], color=color, ls=":", lw=1.5, label=f"{name}: before adaptation")[0],
+                "steps": [fn.plot([], [], color=color, lw=1)[0] for _ in range(max_steps)],
+                "after": fn.plot([], [], color=color, lw=2.2)[0],
+                "curve": curve.plot([], [], color=color, marker="o", ms=3, label=name)[0],
+                "mark": curve.plot([], [], marker="X", ms=12, color="red", ls="none")[0],
+                "note": curve.text(0, diverged, "", color="red", fontsize=9),
+            }
+        self.dynamic = [self.truth, self.support, self.step_marker, self.empty] + [
+            a for parts in self.artists.values() for a in (parts["before"], *parts["steps"], parts["after"],
+                                                           parts["curve"], parts["mark"], parts["note"])]
+        for artist in self.dynamic:
+            artist.set_animated(True)
+        self._legend_for = None
+
+    def _background(self, chosen, one_shot):
+        """Render the static parts once per choice of learners (the legend names them)."""
+        if self._legend_for != chosen:
+            handles = [Line2D([], [], color="black", lw=2),
+                       Line2D([], [], marker="o", color="black", ls="none")]
+            labels = ["true function", "support points"]
+            for name in chosen:
+                color = f"C{self.names.index(name)}"
+                if name in one_shot:
+                    handles.append(Line2D([], [], color=color, lw=2.2))
+                    labels.append(f"{name}: one forward pass")
+                    continue
+                handles += [Line2D([], [], color=color, ls=":"), Line2D([], [], color=color, lw=2.2)]
+                labels += [f"{name}: before adaptation", f"{name}: after (faint: each step)"]
+            for legend in self.figure.legends:
+                legend.remove()
+            # outside the axes, so the lines drawn over the background never cover it
+            self.figure.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+            self.canvas.draw()
+            self._saved = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._legend_for = chosen
+        return self._saved
+
+    def render(self, support_x, support_y, truth, results, steps, one_shot=()):
+        """PNG bytes of the panels. results: {name: (predictions [max_steps + 1, N], mse [max_steps + 1])}
+        for the chosen learners, in order; `one_shot` names learners without steps (no "before"
+        line). Returns (png, {name: first diverged step or None})."""
+        chosen = tuple(results)
+        background = self._background(chosen, one_shot)
+        x = self.grid[:, 0]
+        self.truth.set_data(x, truth)
+        self.support.set_data(support_x, support_y)
+        self.step_marker.set_xdata([steps, steps])
+        self.empty.set_visible(not chosen)
+        diverged = {}
+        for name, parts in self.artists.items():
+            for artist in (parts["before"], *parts["steps"], parts["after"], parts["curve"], parts["mark"],
+                           parts["note"]):
+                artist.set_visible(name in results)
+            if name not in results:
+                continue
+            path, mse = results[name]
+            stepwise = name not in one_shot
+            bad = np.flatnonzero(~np.isfinite(mse) | (mse > self.diverged))
+            diverged[name] = first = int(bad[0]) if bad.size else None
+            parts["before"].set_visible(stepwise)
+            parts["before"].set_data(x, path[0])
+            for s, line in enumerate(parts["steps"], start=1):  # faint: the steps on the way
+                line.set_visible(stepwise and s < steps)
+                line.set_data(x, path[s])
+                line.set_alpha(min(1.0, 0.15 + 0.5 * s / max(steps, 1)))
+            parts["after"].set_visible(steps > 0 or not stepwise)
+            parts["after"].set_data(x, path[steps])
+            parts["after"].set_label(f"{name}: after {steps} steps")
+            parts["curve"].set_data(np.arange(self.max_steps + 1),
+                                    np.where(np.isfinite(mse) & (mse <= self.diverged), mse, np.nan))
+            parts["mark"].set_data([] if first is None else [first], [] if first is None else [self.diverged])
+            parts["note"].set_text("" if first is None else f"{name} diverged at step {first}")
+            row = list(results).index(name)  # one line of text per learner, stacked downward
+            parts["note"].set_position((0.5, self.diverged / 4 ** (row + 1)))
+        self.canvas.restore_region(background)
+        for artist in self.dynamic:
+            if artist.get_visible():
+                artist.axes.draw_artist(artist)
+        width, height = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue(), diverged

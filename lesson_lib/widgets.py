@@ -1,7 +1,7 @@
 """Live playgrounds for the lessons: move a slider, watch a learner adapt (Lessons 0-6).
 
-The figure is drawn with matplotlib and shown as a PNG in an ipywidgets Image, which
-updates in place (no flicker, no output area to clear) and is easy to test.
+The figure (plots.AdaptationFigure) is drawn with matplotlib by blitting and shown as a PNG
+in an ipywidgets Image, which updates in place (no flicker, no output area to clear).
 
 A playground never trains or adapts by private code: it asks the learners for their
 `prediction_path` (predictions after 0..20 steps) and draws them. Results are cached per
@@ -12,14 +12,13 @@ the browser tests.
 """
 
 import asyncio
-import io
 import time
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import numpy as np
 
 from . import checks
+from .plots import AdaptationFigure
 from .tasks import Episode, Sinusoid
 
 DIVERGED = 1e3  # a query MSE above this (or not finite) is shown as "diverged"
@@ -98,9 +97,10 @@ class SinusoidPlayground:
         self.status.add_class("pg-status")
         self.image = W.Image(format="png")
         self.image.add_class("pg-plot")
-        self.figure, (self.ax_fn, self.ax_curve) = plt.subplots(1, 2, figsize=(10, 3.6))
-        self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.92, wspace=0.22)
-        plt.close(self.figure)  # drawn into the Output widget only, never twice
+        self.figure = AdaptationFigure(self.learners, self.grid, self.max_steps, DIVERGED)
+        self.ax_fn, self.ax_curve = self.figure.ax_fn, self.figure.ax_curve
+        # learners that adapt in one forward pass have no "before" and no steps to draw
+        self._one_shot = {n for n, lr in self.learners.items() if not lr.inner_steps and not lr.uses_alpha}
         self._new_support_pool()
         self.amplitude.value = float(self.rng.uniform(0.1, 5.0)) if amplitude is None else amplitude
         self.phase.value = float(self.rng.uniform(0, np.pi)) if phase is None else phase
@@ -160,50 +160,21 @@ class SinusoidPlayground:
     def draw(self):
         """Redraw both panels for the current slider values, then update the readout."""
         start = time.perf_counter()
-        steps = self.steps.value
-        episode = self.episode()
-        fn, curve = self.ax_fn, self.ax_curve
-        fn.clear()
-        curve.clear()
-        fn.plot(self.grid[:, 0], episode.query_y[0, :, 0], color="black", lw=2, label="true function")
-        fn.scatter(episode.support_x[0, :, 0], episode.support_y[0, :, 0], color="black", zorder=5,
-                   label=f"K = {self.K.value} support points")
+        steps, episode = self.steps.value, self.episode()
+        results = {name: self.results(name) for name in self.chooser.value}
+        png, diverged = self.figure.render(episode.support_x[0, :, 0], episode.support_y[0, :, 0],
+                                           episode.query_y[0, :, 0], results, steps, one_shot=self._one_shot)
+        self.image.value = png
         notes = []
-        for index, name in enumerate(self.chooser.value):
-            color = f"C{index}"
-            path, mse = self.results(name)
-            diverged = np.flatnonzero(~np.isfinite(mse) | (mse > DIVERGED))
-            fn.plot(self.grid[:, 0], path[0], color=color, ls=":", lw=1.5, label=f"{name}: before adaptation")
-            for s in range(1, steps):
-                fn.plot(self.grid[:, 0], path[s], color=color, lw=1, alpha=0.15 + 0.5 * s / max(steps, 1))
-            if steps:
-                fn.plot(self.grid[:, 0], path[steps], color=color, lw=2.2,
-                        label=f"{name}: after {steps} steps")
-            shown = np.where(np.isfinite(mse) & (mse <= DIVERGED), mse, np.nan)
-            curve.plot(np.arange(self.max_steps + 1), shown, color=color, marker="o", ms=3, label=name)
-            if diverged.size:
-                first = int(diverged[0])
-                curve.plot([first], [DIVERGED], marker="X", ms=12, color="red", ls="none")
-                curve.annotate(f"{name} diverged at step {first}", (first, DIVERGED), color="red",
-                               textcoords="offset points", xytext=(-60, -18))
-                notes.append(f"<b style='color:red'>{name} diverged at step {first}</b> "
+        for name, (_, mse) in results.items():
+            if diverged[name] is not None:
+                notes.append(f"<b style='color:red'>{name} diverged at step {diverged[name]}</b> "
                              f"(alpha = {self.alpha.value:.3g} is too large for it)")
             else:
                 notes.append(f"{name}: query MSE {mse[0]:.3f} before, {mse[steps]:.3f} after {steps} steps")
-        if not self.chooser.value:
-            curve.text(0.5, 0.5, "no learner chosen", ha="center", va="center", transform=curve.transAxes)
+        if not results:
             notes.append(f"task: A = {self.amplitude.value:.2f}, phase = {self.phase.value:.2f}, "
                          f"K = {self.K.value}")
-        fn.set(xlim=(-5, 5), ylim=(-6, 6), xlabel="x", ylabel="y", title="function view")
-        fn.legend(fontsize=7, loc="upper right")
-        curve.axvline(steps, color="grey", lw=1, ls="--")
-        curve.set(yscale="log", xlabel="inner step", ylabel="query MSE", title="adaptation curve",
-                  xlim=(-0.5, self.max_steps + 0.5), ylim=(1e-3, 2 * DIVERGED))
-        if self.chooser.value:
-            curve.legend(fontsize=8)
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=72, pil_kwargs={"compress_level": 1})
-        self.image.value = buffer.getvalue()
         self.last_draw_ms = 1000 * (time.perf_counter() - start)
         self.status.value = " &nbsp;|&nbsp; ".join(notes)  # the readout is updated last
 
