@@ -73,6 +73,7 @@ class Learner:
 
     name = "learner"
     uses_alpha = False  # whether adaptation takes an SGD step size alpha
+    eval_chunk = 100  # tasks per compiled call when evaluating or predicting
 
     def __init__(self, model, optimizer=None, beta=1e-3, loss=mse, **optimizer_options):
         self.f = FunctionalModel(model)
@@ -214,7 +215,15 @@ class Learner:
         checks.integer("steps", steps, 0)
         alpha = self._alpha(alpha)
         self.check_episode(episode)
-        return self._compiled_curve(*as_tensors(episode, self.dtype), alpha, steps).numpy()
+        return self._in_chunks(self._compiled_curve, as_tensors(episode, self.dtype), alpha, steps)
+
+    def _in_chunks(self, compiled, tensors, alpha, steps):
+        """Run `compiled` on at most `eval_chunk` tasks at a time, so evaluating many tasks
+        keeps memory bounded (Meta-LSTM's per-weight LSTM state is [tasks, weights, units])."""
+        total = int(tensors[0].shape[0])
+        parts = [compiled(*(t[i:i + self.eval_chunk] for t in tensors), alpha, steps).numpy()
+                 for i in range(0, total, self.eval_chunk)]
+        return np.concatenate(parts, axis=0)
 
     def _predict(self, sx, sy, x, alpha, steps):
         params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
@@ -231,7 +240,8 @@ class Learner:
         alpha = self._alpha(alpha)
         self.check_episode(episode)
         sx, sy, _, _ = as_tensors(episode, self.dtype)
-        return self._compiled_predict(sx, sy, tf.convert_to_tensor(x, self.dtype), alpha, steps).numpy()
+        x = tf.convert_to_tensor(x, self.dtype)
+        return self._in_chunks(self._compiled_predict, [sx, sy, x], alpha, steps)
 
     def _prediction_path(self, sx, sy, x, alpha, steps):
         params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
@@ -249,7 +259,8 @@ class Learner:
         alpha = self._alpha(alpha)
         self.check_episode(episode)
         sx, sy, _, _ = as_tensors(episode, self.dtype)
-        return self._compiled_path(sx, sy, tf.convert_to_tensor(x, self.dtype), alpha, steps).numpy()
+        x = tf.convert_to_tensor(x, self.dtype)
+        return self._in_chunks(self._compiled_path, [sx, sy, x], alpha, steps)
 
     # --- state --------------------------------------------------------------------------
     def _state_variables(self):
