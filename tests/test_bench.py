@@ -43,6 +43,11 @@ def test_shipped_checkpoints_match_the_paper(tmp_path):
         assert pretrained["mse"] > 3 * maml["mse"], "the pretrained baseline should stay far worse"
     (maml10,) = rows_by(rows, learner="MAML", train_K=10, K=10, steps=10)
     assert maml10["mse"] < 0.2
+    # every meta-learner beats the pretrained baseline by a wide margin at K = 5
+    (baseline,) = rows_by(rows, learner="pretrained", K=5, steps=10)
+    for name, steps in (("FOMAML", 10), ("Reptile", 10), ("Meta-LSTM", 5), ("CNP", None)):
+        (row,) = rows_by(rows, learner=name, train_K=5, K=5, steps=steps)
+        assert row["mse"] < baseline["mse"] / 2, f"{name}: {row['mse']:.3f} vs baseline {baseline['mse']:.3f}"
 
 
 def test_throughput_rows(tmp_path):
