@@ -134,3 +134,27 @@ class AdaptationFigure:
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, format="PNG", compress_level=1)
         return buffer.getvalue(), diverged
+
+
+def training_figure(runs, steps):
+    """PNG of the training playground: each run's meta-loss and its adaptation curve on the
+    same test tasks (Lesson 2). runs: list of (label, losses, curve mean or None if diverged)."""
+    figure = Figure(figsize=(10, 3.2), dpi=72)
+    FigureCanvasAgg(figure)
+    loss_ax, curve_ax = figure.subplots(1, 2)
+    figure.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.25)
+    for index, (label, losses, curve) in enumerate(runs):
+        color = f"C{index % 10}"
+        if len(losses):
+            loss_ax.plot(np.arange(1, len(losses) + 1), losses, color=color, lw=0.6, label=label)
+        if curve is not None:
+            curve_ax.plot(np.arange(steps + 1), curve, color=color, marker="o", ms=3, label=label)
+    loss_ax.set(yscale="log", xlabel="meta-iteration", ylabel="meta-loss", title="training")
+    curve_ax.set(yscale="log", xlabel="inner step", ylabel="query MSE on test tasks",
+                 title="adaptation after training")
+    for ax in (loss_ax, curve_ax):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -18,8 +18,10 @@ import ipywidgets as W
 import numpy as np
 
 from . import checks
-from .plots import AdaptationFigure
+from .evaluation import adaptation_curve
+from .plots import AdaptationFigure, training_figure
 from .tasks import Episode, Sinusoid
+from .training import DivergenceError, meta_train
 
 DIVERGED = 1e3  # a query MSE above this (or not finite) is shown as "diverged"
 
@@ -180,4 +182,74 @@ class SinusoidPlayground:
 
     def show(self):
         self.redraw.run()
+        return self.widget
+
+
+class TrainingPlayground:
+    """Train a learner live (Lesson 2): sliders for the outer learning rate beta and the number
+    of meta-iterations, a "train" button, and a panel comparing every run so far: its
+    meta-loss and its adaptation curve on the same test tasks. Training goes through
+    `training.meta_train`, with its progress bar and divergence guard.
+
+    make_learner: beta -> a fresh learner, e.g. `lambda beta: MAML(mlp(), beta=beta)`.
+    """
+
+    def __init__(self, make_learner, K=5, meta_batch=25, beta=1e-3, iterations=500, steps=10, seed=0):
+        self.make_learner = make_learner
+        self.K, self.meta_batch, self.steps, self.seed = (checks.integer("K", K, 1),
+                                                          checks.integer("meta_batch", meta_batch, 1),
+                                                          checks.integer("steps", steps, 0),
+                                                          checks.integer("seed", seed, 0))
+        self.beta = _slider(W.FloatLogSlider, "pg-beta", value=checks.positive_number("beta", beta), base=10,
+                            min=-4, max=0, step=0.1, description="beta (outer learning rate)",
+                            readout_format=".1e")
+        iterations = checks.integer("iterations", iterations, 1)
+        self.iterations = _slider(W.IntSlider, "pg-iterations", value=iterations, min=100, max=5000, step=100,
+                                  description="meta-iterations")
+        self.train_button = W.Button(description="train", icon="play")
+        self.train_button.add_class("pg-train")
+        self.progress = W.Output()
+        self.progress.add_class("pg-progress")
+        self.status = W.HTML()
+        self.status.add_class("pg-train-status")
+        self.image = W.Image(format="png")
+        self.image.add_class("pg-train-plot")
+        self.test = Sinusoid(seed=10_000 + seed).sample(200, self.K, 100)
+        self.runs = []
+        self.train_button.on_click(lambda _: self.train())
+        self.widget = W.VBox([W.HBox([self.beta, self.iterations, self.train_button]), self.progress,
+                              self.status, self.image])
+        self.widget.add_class("pg-training")
+
+    def train(self):
+        """One run with the sliders' values; it is added to the comparison."""
+        beta, iterations = self.beta.value, self.iterations.value
+        learner = self.make_learner(beta)
+        label = f"{learner.name}, beta = {beta:.1e}, {iterations} its"
+        self.train_button.disabled = True
+        try:
+            with self.progress:
+                self.progress.clear_output(wait=True)
+                history = meta_train(learner, Sinusoid(seed=self.seed), iterations,
+                                     meta_batch=self.meta_batch, K=self.K)
+            curve = adaptation_curve(learner, self.test, self.steps).mean
+            if np.all(np.isfinite(curve)):
+                note = f"{label}: query MSE {curve[0]:.3f} before, {curve[-1]:.3f} after {self.steps} steps"
+            else:
+                note = f"<b style='color:red'>{label}: adaptation diverges on some test tasks</b>"
+                curve = None
+        except DivergenceError as error:
+            history, curve = error.history, None
+            note = f"<b style='color:red'>{error}</b>"
+        finally:
+            self.train_button.disabled = False
+        self.runs.append((label, history.losses, curve))
+        self.image.value = training_figure(self.runs, self.steps)
+        self.status.value = note
+        return history
+
+    def show(self, train=True):
+        """The widget; by default after one run with the initial values, so it is never empty."""
+        if train and not self.runs:
+            self.train()
         return self.widget

@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 
 from lesson_lib.functional import adapt, mse
+from lesson_lib.gradcheck import finite_differences, flat, relative_error
 from lesson_lib.learners import MAML
 from lesson_lib.models import mlp
 from lesson_lib.tasks import Sinusoid
@@ -23,38 +24,6 @@ def make(steps, second_order, api="sequential", batch_norm=False):
 
 def episode():
     return Sinusoid(seed=5, dtype="float64").sample(3, K=5, Q=7)
-
-
-def flat(arrays):
-    return np.concatenate([np.ravel(a) for a in arrays])
-
-
-def post_adaptation_loss(learner, theta, ep):
-    """The MAML objective: mean over tasks of L_query(phi(theta)), computed eagerly."""
-    losses = [learner.task_loss([tf.constant(t) for t in theta], ep.support_x[i], ep.support_y[i],
-                                ep.query_x[i], ep.query_y[i]) for i in range(ep.num_tasks)]
-    return float(np.mean(losses))
-
-
-def finite_differences(learner, ep, eps=1e-6):
-    theta = [v.numpy() for v in learner.f.variables]
-    grads = []
-    for t in theta:
-        g = np.zeros_like(t)
-        for idx in np.ndindex(t.shape):
-            old = t[idx]
-            t[idx] = old + eps
-            up = post_adaptation_loss(learner, theta, ep)
-            t[idx] = old - eps
-            down = post_adaptation_loss(learner, theta, ep)
-            t[idx] = old
-            g[idx] = (up - down) / (2 * eps)
-        grads.append(g)
-    return flat(grads)
-
-
-def relative_error(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b))
 
 
 @pytest.mark.parametrize("steps", [1, 2])

@@ -96,3 +96,20 @@ def test_task_only_view_for_lesson_0():
 def test_bad_arguments(learners):
     with pytest.raises(ValueError, match=r"steps must be an integer >= 0 and <= 20"):
         SinusoidPlayground(learners, steps=25)
+
+
+def test_training_playground_runs_compares_and_explains_divergence():
+    from lesson_lib.learners import MAML
+    from lesson_lib.models import mlp
+    from lesson_lib.widgets import TrainingPlayground
+
+    pg = TrainingPlayground(lambda beta: MAML(mlp(hidden=(16,), seed=1), beta=beta), iterations=100)
+    pg.show()
+    pg.beta.value, pg.iterations.value = 1e-2, 200
+    pg.train_button.click()
+    assert [len(losses) for _, losses, _ in pg.runs] == [100, 200]
+    assert "beta = 1.0e-02, 200 its: query MSE" in pg.status.value
+    assert pg.image.value[:4] == b"\x89PNG" and not pg.train_button.disabled
+    exploding = TrainingPlayground(lambda beta: MAML(mlp(hidden=(16,)), alpha=1e6, beta=beta), iterations=100)
+    exploding.show()
+    assert "diverged at meta-iteration" in exploding.status.value and exploding.runs[0][2] is None
