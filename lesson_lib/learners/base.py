@@ -22,6 +22,8 @@ The base class vectorises them over tasks with `tf.vectorized_map` and compiles 
 `tf.function` (mode "vectorized"); mode "loop" runs the same code eagerly, task by task.
 """
 
+import functools
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -86,7 +88,6 @@ class Learner:
         self._compiled_gradient = tf.function(self._loss_and_gradient)
         self._compiled_curve = tf.function(self._curve, reduce_retracing=True)
         self._compiled_predict = tf.function(self._predict, reduce_retracing=True)
-        self._compiled_path = tf.function(self._prediction_path, reduce_retracing=True)
 
     def build_optimizer(self):
         """Create the optimizer's slots now, so the compiled step never creates variables."""
@@ -225,42 +226,32 @@ class Learner:
                  for i in range(0, total, self.eval_chunk)]
         return np.concatenate(parts, axis=0)
 
-    def _predict(self, sx, sy, x, alpha, steps):
+    def _predict(self, sx, sy, x, alpha, steps, every_step=False):
         params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
 
         def one_task(task):
-            *_, state = self.task_path(params, task[0], task[1], steps, alpha)
-            return self.task_output(params, state, task[2])
+            states = list(self.task_path(params, task[0], task[1], steps, alpha))
+            outputs = [self.task_output(params, state, task[2]) for state in states[0 if every_step else -1:]]
+            return tf.stack(outputs) if every_step else outputs[0]
 
         return tf.vectorized_map(one_task, (sx, sy, x))
 
-    def predict(self, episode, x, steps, alpha=None):
-        """Predictions at x [T, N, ...] after `steps` adaptation steps on each task's support set."""
+    def _predictions(self, episode, x, steps, alpha, every_step):
         checks.integer("steps", steps, 0)
         alpha = self._alpha(alpha)
         self.check_episode(episode)
         sx, sy, _, _ = as_tensors(episode, self.dtype)
-        x = tf.convert_to_tensor(x, self.dtype)
-        return self._in_chunks(self._compiled_predict, [sx, sy, x], alpha, steps)
+        compiled = functools.partial(self._compiled_predict, every_step=every_step)
+        return self._in_chunks(compiled, [sx, sy, tf.convert_to_tensor(x, self.dtype)], alpha, steps)
 
-    def _prediction_path(self, sx, sy, x, alpha, steps):
-        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
-
-        def one_task(task):
-            return tf.stack([self.task_output(params, state, task[2])
-                             for state in self.task_path(params, task[0], task[1], steps, alpha)])
-
-        return tf.vectorized_map(one_task, (sx, sy, x))
+    def predict(self, episode, x, steps, alpha=None):
+        """Predictions at x [T, N, ...] after `steps` adaptation steps on each task's support set."""
+        return self._predictions(episode, x, steps, alpha, every_step=False)
 
     def prediction_path(self, episode, x, steps, alpha=None):
         """Predictions at x after 0, 1, ..., steps adaptation steps: [T, steps + 1, N, ...]
         (the playgrounds draw them)."""
-        checks.integer("steps", steps, 0)
-        alpha = self._alpha(alpha)
-        self.check_episode(episode)
-        sx, sy, _, _ = as_tensors(episode, self.dtype)
-        x = tf.convert_to_tensor(x, self.dtype)
-        return self._in_chunks(self._compiled_path, [sx, sy, x], alpha, steps)
+        return self._predictions(episode, x, steps, alpha, every_step=True)
 
     # --- state --------------------------------------------------------------------------
     def _state_variables(self):
