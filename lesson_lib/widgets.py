@@ -12,7 +12,6 @@ the browser tests.
 """
 
 import asyncio
-import time
 
 import ipywidgets as W
 import numpy as np
@@ -161,7 +160,6 @@ class SinusoidPlayground:
 
     def draw(self):
         """Redraw both panels for the current slider values, then update the readout."""
-        start = time.perf_counter()
         steps, episode = self.steps.value, self.episode()
         results = {name: self.results(name) for name in self.chooser.value}
         png, diverged = self.figure.render(episode.support_x[0, :, 0], episode.support_y[0, :, 0],
@@ -177,7 +175,6 @@ class SinusoidPlayground:
         if not results:
             notes.append(f"task: A = {self.amplitude.value:.2f}, phase = {self.phase.value:.2f}, "
                          f"K = {self.K.value}")
-        self.last_draw_ms = 1000 * (time.perf_counter() - start)
         self.status.value = " &nbsp;|&nbsp; ".join(notes)  # the readout is updated last
 
     def show(self):
