@@ -43,6 +43,15 @@ class FunctionalModel:
         return outputs
 
 
+def loss_and_gradient(f, weights, x, y, loss_fn):
+    """The loss of f(weights, x) against y and its gradient w.r.t. the weights (zeros for
+    weights it does not use). Differentiable again when an outer tape is watching."""
+    with tf.GradientTape() as tape:
+        tape.watch(weights)
+        loss = loss_fn(y, f(weights, x))
+    return loss, tape.gradient(loss, weights, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+
+
 def sgd_step(weights, grads, alpha):
     """phi <- phi - alpha * grad (Lesson 2, eq. 2)."""
     return [w - alpha * g for w, g in zip(weights, grads, strict=True)]
@@ -58,10 +67,7 @@ def sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order=True):
     phi = list(theta)
     yield phi
     for _ in range(steps):
-        with tf.GradientTape() as tape:
-            tape.watch(phi)
-            loss = loss_fn(y, f(phi, x))
-        grads = tape.gradient(loss, phi, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        _, grads = loss_and_gradient(f, phi, x, y, loss_fn)
         if not second_order:
             grads = [tf.stop_gradient(g) for g in grads]
         phi = sgd_step(phi, grads, alpha)
@@ -76,11 +82,7 @@ def adam_path(f, theta, x, y, steps, alpha, loss_fn, beta1=0.0, beta2=0.999, eps
     v = [tf.zeros_like(p) for p in phi]
     yield phi
     for t in range(1, steps + 1):
-        with tf.GradientTape() as tape:
-            tape.watch(phi)
-            loss = loss_fn(y, f(phi, x))
-        grads = [tf.stop_gradient(g) for g in
-                 tape.gradient(loss, phi, unconnected_gradients=tf.UnconnectedGradients.ZERO)]
+        grads = [tf.stop_gradient(g) for g in loss_and_gradient(f, phi, x, y, loss_fn)[1]]
         m = [beta1 * a + (1 - beta1) * g for a, g in zip(m, grads, strict=True)]
         v = [beta2 * b + (1 - beta2) * tf.square(g) for b, g in zip(v, grads, strict=True)]
         scale = alpha * (1 - beta2**t) ** 0.5 / (1 - beta1**t)

@@ -153,16 +153,21 @@ class Learner:
         return tf.constant(alpha, self.dtype)
 
     # --- meta-training ------------------------------------------------------------------
-    def _task_losses(self, params, sx, sy, qx, qy, vectorized=True):
+    @staticmethod
+    def map_tasks(fn, tensors, vectorized=True):
+        """fn(*one task's tensors) for every task, results stacked over tasks: by
+        tf.vectorized_map, or (vectorized=False) eagerly one task after another."""
         if vectorized:
-            return tf.vectorized_map(lambda t: self.task_loss(params, *t), (sx, sy, qx, qy))
-        return tf.stack([self.task_loss(params, sx[i], sy[i], qx[i], qy[i]) for i in range(sx.shape[0])])
+            return tf.vectorized_map(lambda task: fn(*task), tuple(tensors))
+        results = [fn(*(t[i] for t in tensors)) for i in range(tensors[0].shape[0])]
+        return tf.nest.map_structure(lambda *per_task: tf.stack(per_task), *results)
 
     def _loss_and_gradient(self, sx, sy, qx, qy, vectorized=True):
         params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
         with tf.GradientTape() as tape:
             tape.watch(params)
-            loss = tf.reduce_mean(self._task_losses(params, sx, sy, qx, qy, vectorized))
+            losses = self.map_tasks(lambda *task: self.task_loss(params, *task), (sx, sy, qx, qy), vectorized)
+            loss = tf.reduce_mean(losses)
         grads = tape.gradient(loss, params, unconnected_gradients=tf.UnconnectedGradients.ZERO)
         return loss, grads
 

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from .. import checks
-from ..functional import mse
+from ..functional import loss_and_gradient, mse
 from .base import Learner, as_tensors
 
 
@@ -105,11 +105,8 @@ class MetaLSTM(Learner):
         weights = list(theta)
         yield weights, f, i
         for _ in range(steps):
-            with tf.GradientTape() as tape:
-                tape.watch(weights)
-                loss = self.loss_fn(sy, self.f(weights, sx))
-            g = tf.concat([tf.reshape(gw, [-1]) for gw in tape.gradient(
-                loss, weights, unconnected_gradients=tf.UnconnectedGradients.ZERO)], axis=0)
+            loss, grads = loss_and_gradient(self.f, weights, sx, sy, self.loss_fn)
+            g = tf.concat([tf.reshape(gw, [-1]) for gw in grads], axis=0)
             if not self.second_order:
                 g, loss = tf.stop_gradient(g), tf.stop_gradient(loss)
             loss_per_coordinate = tf.fill(tf.shape(g), loss)

@@ -70,12 +70,8 @@ class Reptile(GradientLearner):
     def _step(self, sx, sy, qx, qy, vectorized=True):
         """theta <- theta + epsilon * mean_i(phi_i - theta); returns the mean query loss at phi_i."""
         theta = [tf.convert_to_tensor(v) for v in self.meta_parameters]
-        if vectorized:
-            phis, losses = tf.vectorized_map(lambda t: self._final_weights(theta, *t), (sx, sy, qx, qy))
-        else:
-            per_task = [self._final_weights(theta, sx[i], sy[i], qx[i], qy[i]) for i in range(sx.shape[0])]
-            phis = [tf.stack(w) for w in zip(*(p for p, _ in per_task), strict=True)]
-            losses = tf.stack([loss for _, loss in per_task])
+        phis, losses = self.map_tasks(lambda *task: self._final_weights(theta, *task), (sx, sy, qx, qy),
+                                      vectorized)
         directions = [tf.reduce_mean(phi, axis=0) - t for phi, t in zip(phis, theta, strict=True)]
         epsilon = self.epsilon_at(self.iteration)
 
