@@ -115,6 +115,7 @@ class SinusoidPlayground:
                                       *([self.chooser] if self.learners else [])]),
                               self.status, self.image])
         self.widget.add_class("pg-sinusoid")
+        self.widget.add_class("pg-playground")  # the browser tests find every playground by this class
 
     def _new_support_pool(self):
         """20 x positions; the support set is the first K of them, so K grows by adding points."""
@@ -217,6 +218,7 @@ class TrainingPlayground:
         self.widget = W.VBox([W.HBox([self.beta, self.iterations, self.train_button]), self.progress,
                               self.status, self.image])
         self.widget.add_class("pg-training")
+        self.widget.add_class("pg-playground")
 
     def train(self):
         """One run with the sliders' values; it is added to the comparison."""
