@@ -11,6 +11,7 @@
   each measured in a fresh process (Lesson 6 plots data/costs.json, made by
   `python -m lesson_lib.bench costs --json data/costs.json`).
 - notebooks: wall time and peak kernel memory of each lesson, run top to bottom.
+- omniglot: 5-way 1-shot and 5-shot Omniglot accuracy of every learner (bench_omniglot.py).
 """
 
 import argparse
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checkpoints
+from . import bench_omniglot, checkpoints
 from .evaluation import adaptation_curve
 from .learners import MAML, MetaLSTM, Reptile
 from .models import mlp
@@ -314,7 +315,8 @@ def main(argv=None):
                             ("throughput", "meta-iterations per second"),
                             ("widgets", "slider-to-redraw latency of the playgrounds"),
                             ("costs", "time and memory of a meta-step as inner steps grow"),
-                            ("notebooks", "time and peak memory of each lesson")):
+                            ("notebooks", "time and peak memory of each lesson"),
+                            ("omniglot", "5-way Omniglot accuracy of every learner vs the papers")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--json", type=Path, help="also write the rows as a JSON list to this path")
         p.add_argument("--from-checkpoints", action="store_true",
@@ -330,13 +332,14 @@ def main(argv=None):
     sin.add_argument("--test-tasks", type=int, default=600, help="test tasks per K (paper code: 600)")
     sin.add_argument("--eval-every", type=int, default=2_000, help="MAML validation interval")
     sin.add_argument("--save-dir", type=Path, help="write the trained checkpoints here (data/ ships them)")
+    bench_omniglot.add_arguments(sub.choices["omniglot"])
     sub.choices["throughput"].add_argument("--seconds", type=float, default=5.0,
                                            help="timing budget per vectorised measurement")
     args = parser.parse_args(argv)
-    if args.command != "sinusoid" and args.from_checkpoints:
+    if args.command not in ("sinusoid", "omniglot") and args.from_checkpoints:
         print(f"({args.command} trains nothing; --from-checkpoints changes nothing here)")
     commands = {"sinusoid": sinusoid, "throughput": throughput, "widgets": widgets, "costs": costs,
-                "notebooks": notebooks}
+                "notebooks": notebooks, "omniglot": lambda a: bench_omniglot.omniglot(a, _command())}
     rows = commands[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")

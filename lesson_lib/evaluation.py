@@ -39,3 +39,22 @@ def adaptation_curve(learner, episode, steps, **adapt_kwargs):
     per_task = learner.adaptation_curve(episode, steps, **adapt_kwargs)
     mean, ci95 = mean_ci95(per_task)
     return Curve(mean, ci95, per_task)
+
+
+def accuracy_curve(learner, episode, steps, **adapt_kwargs):
+    """Query accuracy (fraction of queries whose largest logit is the true class) after
+    0..steps adaptation steps, averaged over the episode's tasks (Lesson 7)."""
+    checks.integer("steps", steps, 0)
+    logits = learner.prediction_path(episode, episode.query_x, steps, **adapt_kwargs)  # [T, S+1, Q, N]
+    per_task = (logits.argmax(-1) == episode.query_y.argmax(-1)[:, None]).mean(axis=-1)
+    mean, ci95 = mean_ci95(per_task)
+    return Curve(mean, ci95, per_task)
+
+
+def accuracy(learner, episode, steps, **adapt_kwargs):
+    """(mean, 95% half-width) over tasks of the query accuracy after `steps` adaptation steps;
+    only the final predictions are computed (cheaper than accuracy_curve)."""
+    checks.integer("steps", steps, 0)
+    logits = learner.predict(episode, episode.query_x, steps, **adapt_kwargs)  # [T, Q, N]
+    mean, ci95 = mean_ci95((logits.argmax(-1) == episode.query_y.argmax(-1)).mean(axis=-1))
+    return float(mean), float(ci95)

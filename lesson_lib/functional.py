@@ -16,6 +16,12 @@ def mse(y_true, y_pred):
     return tf.reduce_mean(tf.square(y_pred - y_true))
 
 
+def cross_entropy(y_true, logits):
+    """Mean softmax cross-entropy of logits against one-hot labels (few-shot classification,
+    Lesson 7)."""
+    return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(y_true, logits))
+
+
 class FunctionalModel:
     """Wrap a built Keras model so it can be called as f(weights, x)."""
 

@@ -6,6 +6,7 @@ a progress bar (a widget in Jupyter, text elsewhere), records the loss, evaluate
 finite, and on KeyboardInterrupt stops cleanly, keeping what was learned.
 """
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -27,37 +28,45 @@ class DivergenceError(FloatingPointError):
 class History:
     iterations: list = field(default_factory=list)
     losses: list = field(default_factory=list)
-    evaluations: list = field(default_factory=list)  # (iteration, training seconds so far, mean curve)
+    evaluations: list = field(default_factory=list)  # (iteration, training seconds so far, evaluation)
     seconds: float = 0.0  # wall-clock time of the whole loop
     eval_seconds: float = 0.0  # the part of it spent on periodic evaluation
-    stopped: str = "finished"  # "finished", "interrupted" or "diverged"
+    stopped: str = "finished"  # "finished", "time budget", "interrupted" or "diverged"
 
 
 def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_every=0,
-               eval_episode=None, eval_steps=None, checkpoint=None, progress=True, **manifest):
+               eval_episode=None, eval_steps=None, evaluate=None, max_seconds=None, checkpoint=None,
+               progress=True, **manifest):
     """Meta-train `learner` on episodes from `tasks` for `iterations` meta-iterations.
 
     Every `eval_every` iterations the adaptation curve on the fixed `eval_episode` (default:
     100 tasks with K support and 100 query points) is recorded in `history.evaluations`;
-    its time is kept apart in `history.eval_seconds`.
+    its time is kept apart in `history.eval_seconds`. `evaluate(learner)` replaces it with
+    any measurement (Lesson 7 records accuracy). `max_seconds` stops training (not counting
+    evaluation) after that much wall-clock time: a CPU budget instead of an iteration count.
 
     checkpoint: an .npz path written at the end (and when interrupted), with a manifest
     holding the iterations done, the last loss and the `manifest` keyword arguments.
     Raises DivergenceError (weights left at the last finite step) on a non-finite loss.
     """
-    checks.integer("iterations", iterations, 0)
+    if iterations is None and max_seconds is None:
+        raise ValueError("iterations may be None (no limit) only with a max_seconds budget")
+    if iterations is not None:
+        checks.integer("iterations", iterations, 0)
     checks.integer("meta_batch", meta_batch, 1)
     checks.integer("K", K, 1)
     checks.integer("eval_every", eval_every, 0)
     eval_steps = learner.inner_steps if eval_steps is None else checks.integer("eval_steps", eval_steps, 0)
-    if eval_every and eval_episode is None:
+    if max_seconds is not None:
+        checks.positive_number("max_seconds", max_seconds)
+    if eval_every and evaluate is None and eval_episode is None:
         eval_episode = tasks.sample(100, K, 100)
     history = History()
     start = time.perf_counter()
     bar = tqdm(total=iterations, desc=f"meta-training {learner.name}", disable=not progress,
                mininterval=0.5)
     try:
-        for i in range(1, iterations + 1):
+        for i in itertools.count(1) if iterations is None else range(1, iterations + 1):
             loss = learner.meta_step(tasks.sample(meta_batch, K, Q))
             if not math.isfinite(loss):
                 history.stopped = "diverged"
@@ -72,14 +81,22 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
             history.losses.append(loss)
             if eval_every and i % eval_every == 0:
                 eval_start = time.perf_counter()
-                curve = evaluation.adaptation_curve(learner, eval_episode, eval_steps)
+                if evaluate is None:
+                    value = evaluation.adaptation_curve(learner, eval_episode, eval_steps).mean.tolist()
+                    shown = {"query_after": f"{value[-1]:.3f}"}
+                else:
+                    value = evaluate(learner)
+                    shown = {"eval": f"{value:.3f}"} if isinstance(value, float) else {}
                 history.eval_seconds += time.perf_counter() - eval_start
                 train_seconds = time.perf_counter() - start - history.eval_seconds
-                history.evaluations.append((i, train_seconds, curve.mean.tolist()))
-                bar.set_postfix(loss=f"{loss:.3f}", query_after=f"{curve.mean[-1]:.3f}", refresh=False)
+                history.evaluations.append((i, train_seconds, value))
+                bar.set_postfix(loss=f"{loss:.3f}", **shown, refresh=False)
             elif i % 100 == 0:
                 bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
             bar.update(1)
+            if max_seconds is not None and time.perf_counter() - start - history.eval_seconds > max_seconds:
+                history.stopped = "time budget"
+                break
     except KeyboardInterrupt:
         history.stopped = "interrupted"
     finally:

@@ -2,10 +2,12 @@
 evaluation, the benchmarks and the widgets treat them alike."""
 
 from .base import GradientLearner, Learner
-from .finetune import Pretrained
+from .finetune import Pretrained, TransferBaseline
 from .maml import MAML
 from .mapping import CNP
 from .meta_lstm import MetaLSTM
+from .protonet import ProtoNet
 from .reptile import Reptile
 
-__all__ = ["CNP", "GradientLearner", "Learner", "MAML", "MetaLSTM", "Pretrained", "Reptile"]
+__all__ = ["CNP", "GradientLearner", "Learner", "MAML", "MetaLSTM", "Pretrained", "ProtoNet", "Reptile",
+           "TransferBaseline"]

@@ -4,10 +4,13 @@ trained on all tasks' data at once, then fine-tuned on a new task's K points wit
 it), and K points cannot move it far: that is the failure meta-learning fixes.
 """
 
+import keras
+import numpy as np
 import tensorflow as tf
 
-from ..functional import mse
-from .base import GradientLearner
+from .. import checks
+from ..functional import cross_entropy, mse, sgd_path
+from .base import GradientLearner, Learner
 
 
 class Pretrained(GradientLearner):
@@ -22,3 +25,62 @@ class Pretrained(GradientLearner):
         """Loss of theta itself on all of the task's points: no adaptation during training."""
         x, y = tf.concat([sx, qx], axis=0), tf.concat([sy, qy], axis=0)
         return self.loss_fn(y, self.f(theta, x))
+
+
+class TransferBaseline(Learner):
+    """The fine-tuning baseline for few-shot classification (Lesson 7; "Baseline" of Chen
+    et al. 2019): train an embedding with one softmax head over every training class, then,
+    for a new task, put a fresh zero head on the embedding and fine-tune that head by
+    `steps` SGD steps of size alpha on the support set.
+
+    Its training episodes carry global one-hot labels (`Omniglot.sample_global`); a test
+    task's head has as many outputs as its labels have columns.
+    """
+
+    name = "fine-tuned"
+    uses_alpha = True
+
+    def __init__(self, embedding, num_classes, alpha=0.1, inner_steps=50, optimizer=None, beta=1e-3,
+                 loss=cross_entropy):
+        self.alpha = checks.positive_number("alpha", alpha)
+        self.inner_steps = checks.integer("inner_steps", inner_steps, 0)
+        super().__init__(embedding, optimizer, beta, loss)
+        features = embedding.output_shape[-1]
+        self.head = [keras.Variable(np.zeros((features, checks.integer("num_classes", num_classes, 2)),
+                                             embedding.dtype), name="global_head"),
+                     keras.Variable(np.zeros(num_classes, embedding.dtype), name="global_bias")]
+        self.build_optimizer()
+
+    @property
+    def meta_parameters(self):
+        return self.f.variables + self.head
+
+    def state_groups(self):
+        return {**super().state_groups(), "head": self.head}
+
+    @property
+    def hyperparameters(self):
+        return {"alpha": self.alpha, "inner_steps": self.inner_steps, **super().hyperparameters}
+
+    def _split(self, params):
+        return params[:len(self.f.variables)], params[len(self.f.variables):]
+
+    def task_loss(self, params, sx, sy, qx, qy):
+        """Plain classification over all training classes, every example of the task."""
+        weights, (w, b) = self._split(params)
+        x, y = tf.concat([sx, qx], axis=0), tf.concat([sy, qy], axis=0)
+        return self.loss_fn(y, self.f(weights, x) @ w + b)
+
+    def task_path(self, params, sx, sy, steps, alpha):
+        """A zero head for the task's classes, then `steps` SGD steps on it (features fixed)."""
+        weights, _ = self._split(params)
+        features = tf.stop_gradient(self.f(weights, sx))
+        ways = sy.shape[-1]
+        head = [tf.zeros([features.shape[-1], ways], features.dtype), tf.zeros([ways], features.dtype)]
+        linear = lambda h, z: z @ h[0] + h[1]  # noqa: E731
+        for state in sgd_path(linear, head, features, sy, steps, alpha, self.loss_fn, second_order=False):
+            yield (weights, state)
+
+    def task_output(self, params, state, x):
+        weights, (w, b) = state
+        return self.f(weights, x) @ w + b

@@ -1,6 +1,7 @@
 """Task families: each samples batched episodes (support and query sets, arrays [T, ...])."""
 
 from .episode import Episode
+from .omniglot import GlobalLabels, Omniglot
 from .sinusoid import Sinusoid
 
-__all__ = ["Episode", "Sinusoid"]
+__all__ = ["Episode", "GlobalLabels", "Omniglot", "Sinusoid"]
