@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import lesson_lib  # noqa: F401  (sets quiet TensorFlow logging before TF is imported)
@@ -12,3 +13,19 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def root():
     return ROOT
+
+
+@pytest.fixture
+def fake_images():
+    """fake_images(characters) -> uint8 [characters, 20, 28, 28] Omniglot-shaped drawings:
+    character c, drawing d has pixel (0, 0) = c, (0, 1) = d and an asymmetric mark, so every
+    rotation is distinguishable."""
+
+    def make(characters=30):
+        images = np.zeros((characters, 20, 28, 28), np.uint8)
+        images[:, :, 0, 0] = np.arange(characters)[:, None]
+        images[:, :, 0, 1] = np.arange(20)[None, :]
+        images[:, :, 5, 20] = 255
+        return images
+
+    return make

@@ -14,7 +14,7 @@ from .. import checks
 from .episode import Episode
 from .omniglot_files import DRAWINGS, load_characters
 
-TRAIN_CHARACTERS = {"full": 1200, "small": 216}  # small: the same 74% share of its 292
+TRAIN_SHARE = 1200 / 1623  # of any character set (the small subset: 216 of 292)
 SPLIT_SEED = 1
 
 
@@ -41,7 +41,7 @@ class Omniglot:
         images = np.asarray(images)
         if images.ndim != 4 or images.shape[1] != DRAWINGS:
             raise ValueError(f"images must be [characters, {DRAWINGS}, height, width], got {images.shape}")
-        train, test = split(len(images), min(TRAIN_CHARACTERS[subset], len(images) - 1))
+        train, test = split(len(images), round(len(images) * TRAIN_SHARE))
         self.characters = train if split_name == "train" else test
         self.images = images[self.characters]
         self.rotations = 4 if rotations else 1
