@@ -14,11 +14,13 @@ from .shipped import DATA
 from .tasks import GlobalLabels, Omniglot
 
 OMNIGLOT_LEARNERS = ("MAML", "FOMAML", "Reptile", "ProtoNet", "fine-tuned")
+HEADLESS = ("ProtoNet", "fine-tuned")  # no trained output layer: any number of ways
 # Published 5-way accuracy (%), 1-shot and 5-shot: MAML Table 1; Reptile Table 1 (v3, not
 # transductive); Prototypical Networks Table 1 (trained 60-way); none for our baseline.
 PAPER = {"MAML": {1: 98.7, 5: 99.9}, "FOMAML": {1: 98.3, 5: 99.2}, "Reptile": {1: 95.39, 5: 98.90},
          "ProtoNet": {1: 98.8, 5: 99.7}}
 TEST_QUERIES = 15  # query drawings per class in test episodes
+RESULTS = DATA / "omniglot_results.json"  # the benchmark rows of the shipped checkpoints
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,23 @@ def load_omniglot_learner(name, data_dir=DATA):
     learner = omniglot_learner(name)
     manifest = checkpoints.load(Path(data_dir) / checkpoint_name(name), learner)
     return learner, manifest
+
+
+def with_ways(name, learner, ways):
+    """The learner `name` for N-way tasks, N <= the ways it was meta-trained for: a model
+    whose head keeps the first N of the trained head's outputs (labels are shuffled during
+    meta-training, so every output row is an equally good start). Learners without a head
+    (ProtoNet, the baseline's fresh head) take any N and are returned as they are."""
+    trained = learner.model.output_shape[-1]
+    if name in HEADLESS or ways == trained:
+        return learner
+    if not 2 <= ways <= trained:
+        raise ValueError(f"ways must be in [2, {trained}] for {name} (its head has {trained} outputs), "
+                         f"got {ways}")
+    narrow = omniglot_learner(name, ways=ways)
+    narrow.alpha, narrow.inner_steps = learner.alpha, learner.inner_steps
+    state = {key: value[..., :ways] if value.shape != target.shape else value
+             for (key, value), target in zip(learner.get_state().items(), narrow.get_state().values(),
+                                             strict=True)}
+    narrow.set_state(state)
+    return narrow

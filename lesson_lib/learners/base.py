@@ -231,32 +231,40 @@ class Learner:
                  for i in range(0, total, self.eval_chunk)]
         return np.concatenate(parts, axis=0)
 
+    def _task_predictions(self, params, task, alpha, steps, every_step):
+        states = list(self.task_path(params, task[0], task[1], steps, alpha))
+        outputs = [self.task_output(params, state, task[2]) for state in states[0 if every_step else -1:]]
+        return tf.stack(outputs) if every_step else outputs[0]
+
     def _predict(self, sx, sy, x, alpha, steps, every_step=False):
         params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
+        return tf.vectorized_map(lambda task: self._task_predictions(params, task, alpha, steps, every_step),
+                                 (sx, sy, x))
 
-        def one_task(task):
-            states = list(self.task_path(params, task[0], task[1], steps, alpha))
-            outputs = [self.task_output(params, state, task[2]) for state in states[0 if every_step else -1:]]
-            return tf.stack(outputs) if every_step else outputs[0]
-
-        return tf.vectorized_map(one_task, (sx, sy, x))
-
-    def _predictions(self, episode, x, steps, alpha, every_step):
+    def _predictions(self, episode, x, steps, alpha, every_step, eager=False):
         checks.integer("steps", steps, 0)
         alpha = self._alpha(alpha)
         self.check_episode(episode)
         sx, sy, _, _ = as_tensors(episode, self.dtype)
+        x = tf.convert_to_tensor(x, self.dtype)
+        if eager:  # task by task, nothing traced
+            params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
+            return np.stack([self._task_predictions(params, task, alpha, steps, every_step).numpy()
+                             for task in zip(sx, sy, x, strict=True)])
         compiled = functools.partial(self._compiled_predict, every_step=every_step)
-        return self._in_chunks(compiled, [sx, sy, tf.convert_to_tensor(x, self.dtype)], alpha, steps)
+        return self._in_chunks(compiled, [sx, sy, x], alpha, steps)
 
-    def predict(self, episode, x, steps, alpha=None):
-        """Predictions at x [T, N, ...] after `steps` adaptation steps on each task's support set."""
-        return self._predictions(episode, x, steps, alpha, every_step=False)
+    def predict(self, episode, x, steps, alpha=None, eager=False):
+        """Predictions at x [T, N, ...] after `steps` adaptation steps on each task's support set.
 
-    def prediction_path(self, episode, x, steps, alpha=None):
+        eager=True runs task by task without compiling: for one task and many steps (a
+        playground) tracing the unrolled steps costs more than running them."""
+        return self._predictions(episode, x, steps, alpha, every_step=False, eager=eager)
+
+    def prediction_path(self, episode, x, steps, alpha=None, eager=False):
         """Predictions at x after 0, 1, ..., steps adaptation steps: [T, steps + 1, N, ...]
         (the playgrounds draw them)."""
-        return self._predictions(episode, x, steps, alpha, every_step=True)
+        return self._predictions(episode, x, steps, alpha, every_step=True, eager=eager)
 
     # --- state --------------------------------------------------------------------------
     def _state_variables(self):

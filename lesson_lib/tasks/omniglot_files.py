@@ -44,6 +44,10 @@ SIZE = 28
 class OmniglotUnavailable(OSError):
     """Omniglot is neither cached, nor in a local copy, nor downloadable right now."""
 
+    def _render_traceback_(self):
+        """What Jupyter shows instead of a traceback: the message and the manual steps."""
+        return ["Omniglot is not available yet.", str(self)]
+
 
 def cache_dir():
     """$LESSON_LIB_CACHE, or the user's cache folder (e.g. ~/.cache/lesson_lib)."""
