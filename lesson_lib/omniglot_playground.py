@@ -161,8 +161,9 @@ class OmniglotPlayground:
         elif len(path) == 1:
             self.status.value = f"{task}: query accuracy {100 * accuracy[0]:.0f}% (one forward pass)"
         else:
-            self.status.value = (f"{task}: query accuracy {100 * accuracy[0]:.0f}% before, "
-                                 f"{100 * accuracy[steps]:.0f}% after {steps} steps")
+            before, after = 100 * accuracy[0], 100 * accuracy[steps]
+            self.status.value = (f"{task}: query accuracy {before:.0f}% before, {after:.0f}% after {steps} "
+                                 f"steps of alpha = {self.alpha.value:.3g}")
 
     def render(self, episode, guesses, accuracy, steps, N, K, Q):
         shown = np.concatenate([np.arange(c * Q, c * Q + SHOWN_QUERIES) for c in range(N)])
@@ -192,7 +193,8 @@ class OmniglotPlayground:
         curve.axvline(steps, color="grey", ls="--", lw=1)
         curve.set(xlim=(-0.5, max(len(accuracy) - 1, 10) + 0.5), ylim=(0, 102), xlabel="inner step",
                   ylabel="query accuracy %")
-        curve.set_title("accuracy vs inner steps", fontsize=10)
+        alpha = f" (alpha = {self.alpha.value:.3g})" if not self.alpha.disabled else ""
+        curve.set_title(f"accuracy vs inner steps{alpha}", fontsize=10)
         curve.legend(fontsize=8, loc="lower right")
         counts = np.zeros((N, N), int)
         np.add.at(counts, (np.repeat(np.arange(N), Q), guesses[steps]), 1)
