@@ -36,8 +36,9 @@ PAPER_K5 = {"MAML": {1: 0.67, 5: 0.38, 10: 0.35}, "pretrained": {1: 2.41, 5: 2.2
 FINETUNE_ALPHAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 
 
-def _command():
-    return "python -m lesson_lib.bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+def _command(argv):
+    """The command line that ran this benchmark, for checkpoint manifests."""
+    return "python -m lesson_lib.bench " + " ".join(shlex.quote(a) for a in argv)
 
 
 # learner -> (meta-iterations, meta-batch). Meta-LSTM runs an LSTM over every one of the
@@ -119,7 +120,7 @@ def sinusoid(args):
                              f"{args.eval_every} iterations) at iteration {it}, after {sec:.0f} s of training"
                              if it else "MAML (K=5) did not meet the paper's K=5 numbers during training")
             if args.save_dir is not None:
-                checkpoints.save(args.save_dir / path.name, learner, command=_command(),
+                checkpoints.save(args.save_dir / path.name, learner, command=args.command_line,
                                  iterations=len(history.losses), meta_batch=meta_batch, K=train_K,
                                  seed=args.seed, train_seconds=train_seconds, test_alpha=alpha,
                                  evaluations=history.evaluations)
@@ -335,11 +336,13 @@ def main(argv=None):
     bench_omniglot.add_arguments(sub.choices["omniglot"])
     sub.choices["throughput"].add_argument("--seconds", type=float, default=5.0,
                                            help="timing budget per vectorised measurement")
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    args.command_line = _command(argv)
     if args.command not in ("sinusoid", "omniglot") and args.from_checkpoints:
         print(f"({args.command} trains nothing; --from-checkpoints changes nothing here)")
     commands = {"sinusoid": sinusoid, "throughput": throughput, "widgets": widgets, "costs": costs,
-                "notebooks": notebooks, "omniglot": lambda a: bench_omniglot.omniglot(a, _command())}
+                "notebooks": notebooks, "omniglot": lambda a: bench_omniglot.omniglot(a, a.command_line)}
     rows = commands[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")

@@ -1,0 +1,46 @@
+"""`python -m lesson_lib.bench omniglot`: training for a budget, saving, JSON rows; and the
+shipped Omniglot checkpoints scored on a fixed set of test episodes against the benchmark's
+own measurement (data/omniglot_results.json)."""
+
+import json
+
+import pytest
+
+from lesson_lib import bench
+from lesson_lib.evaluation import accuracy
+from lesson_lib.fewshot import OMNIGLOT_LEARNERS, RESULTS, load_omniglot_learner
+from lesson_lib.tasks import Omniglot
+
+ROW_KEYS = {"learner", "ways", "shots", "accuracy", "ci95", "episodes", "train_seconds"}
+
+
+def test_trains_for_a_budget_saves_and_writes_rows(tmp_path):
+    out = tmp_path / "rows.json"
+    rows = bench.main(["omniglot", "--learners", "ProtoNet", "--minutes", "0.05", "--test-episodes", "20",
+                       "--save-dir", str(tmp_path), "--json", str(out)])
+    assert [(r["learner"], r["shots"]) for r in rows] == [("ProtoNet", 1), ("ProtoNet", 5)]
+    assert json.loads(out.read_text()) == rows and ROW_KEYS <= set(rows[0])
+    assert all(20 < r["accuracy"] <= 100 and r["episodes"] == 20 and r["train_seconds"] < 30 for r in rows)
+    manifest = json.loads((tmp_path / "omniglot_protonet_5way.json").read_text())
+    assert manifest["stopped"] == "time budget" and "--minutes 0.05" in manifest["command"]
+
+
+@pytest.fixture(scope="module")
+def fixed_episodes():
+    test = Omniglot("test", ways=5, seed=123)
+    return {K: test.sample(100, K, 15) for K in (1, 5)}
+
+
+@pytest.mark.parametrize("name", OMNIGLOT_LEARNERS)
+def test_shipped_checkpoint_accuracy(name, fixed_episodes):
+    """Each shipped learner scores, on 100 fixed test episodes, what the benchmark measured on
+    1,000 (within 4 points: the 95% interval of 100 episodes is about 1-3 points), and
+    far above chance (20%)."""
+    learner, manifest = load_omniglot_learner(name)
+    assert manifest["command"].startswith("python -m lesson_lib.bench omniglot")
+    measured = {r["shots"]: r["accuracy"] for r in json.loads(RESULTS.read_text()) if r["learner"] == name}
+    for K, episode in fixed_episodes.items():
+        mean, _ = accuracy(learner, episode, manifest["test_steps"])
+        assert abs(100 * mean - measured[K]) < 4, (name, K, 100 * mean, measured[K])
+        assert 100 * mean > 60, (name, K, 100 * mean)
+
