@@ -137,4 +137,5 @@ def test_offline_message_names_the_manual_steps(tmp_path, monkeypatch):
     for needed in ("Are you offline?", "images_background_small1.zip", "brendenlake/omniglot",
                    "LESSON_LIB_OMNIGLOT", str(tmp_path)):
         assert needed in message
+    assert caught.value._render_traceback_()[1] == message  # what Jupyter shows: no traceback
     assert list(tmp_path.iterdir()) == []
