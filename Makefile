@@ -6,8 +6,11 @@ BIN := $(VENV)/bin
 LAB_FLAGS ?=
 # JupyterLab refuses to run as root (containers, CI) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# App mode: `make voila` serves the lessons as pages without code (Voila, 127.0.0.1, with a token);
+# extra flags, e.g. `make voila VOILA_FLAGS="--no-browser --port=8867"`.
+VOILA_FLAGS ?=
 
-.PHONY: lab test lint bench clean
+.PHONY: lab voila test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +26,9 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 
 lab: $(VENV)/.lab-installed
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_FLAGS)
+
+voila: $(VENV)/.lab-installed
+	$(BIN)/voila notebooks --Voila.ip=127.0.0.1 --token $(VOILA_FLAGS)
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m ruff check .
