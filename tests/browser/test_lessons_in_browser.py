@@ -1,0 +1,367 @@
+"""Every lesson in a real browser, as a student meets it: in JupyterLab (open, run all cells, no
+error anywhere, every playground works) and in app mode (`make voila`: every playground works).
+
+The contract a playground keeps so that this suite finds and checks it (lesson_lib/widgets.py;
+a new lesson's playground follows it and is then tested with no change here):
+- its root widget has the CSS class `pg-playground` (plus its own `pg-<name>`), and the code cell
+  that builds it calls a class whose name ends in `Playground(`; the suite expects at least one
+  playground per such cell;
+- each slider has a `pg-*` class; one keyboard step (ArrowRight, ArrowLeft at the maximum) changes
+  its readout;
+- with a `pg-plot` image: each slider step redraws it (its pixels change) and then changes the
+  `pg-status` readout, which is set last;
+- with a `pg-train` button: sliders are stepped down (towards the cheaper run) and pressing the
+  button redraws `pg-train-plot` and changes `pg-train-status`;
+- nothing writes to stderr or raises, in a cell or in a widget callback (the suite reads the
+  kernel's messages on the page's websocket, so errors JupyterLab and Voila do not show still count).
+
+Screenshots of every playground before and after each step go to test-artifacts/browser/
+(see conftest.py for the servers, the browser and the variables that control them).
+"""
+
+import io
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the `browser` fixture skips (or fails, in CI) and says why
+    PlaywrightTimeout = TimeoutError
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
+RUN_SECONDS = 600  # run all cells of one lesson (the slowest takes about 45 s on an idle 2-core machine)
+STEP_SECONDS = 60  # one slider step to a finished redraw (about 20 ms on an idle machine)
+TRAIN_SECONDS = 300  # one press of a train button with its sliders stepped down
+# The kernel's notes on the frontends' comm bookkeeping (a comm opened before ipywidgets is imported,
+# or closed twice) are not errors of the lesson.
+BENIGN_STDERR = re.compile(r"^(No such comm( target registered)?: [\w.-]+\n?)+$")
+
+
+def code_cells(path):
+    return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def expected_playgrounds(path):
+    return sum(bool(re.search(r"\w*Playground\(", src)) for src in code_cells(path))
+
+
+VOILA_LESSONS = [p for p in LESSONS if expected_playgrounds(p)]
+
+
+# --- the kernel's messages, read from the page's websocket -------------------------------------------
+
+def decode_frame(payload):
+    """(msg_type, content) of a kernel websocket message: JSON text, or the binary v1 protocol."""
+    try:
+        if isinstance(payload, str):
+            msg = json.loads(payload)
+            return msg["header"]["msg_type"], msg["content"]
+        count = int.from_bytes(payload[:8], "little")
+        offsets = [int.from_bytes(payload[8 + 8 * i:16 + 8 * i], "little") for i in range(count)]
+        parts = [payload[offsets[i]:offsets[i + 1]] for i in range(count - 1)]
+        return json.loads(parts[1])["msg_type"], json.loads(parts[4])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None, None
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class KernelWatch:
+    """Collects errors the kernel reports (error messages, stderr) and page errors (uncaught JS)."""
+
+    def __init__(self, page):
+        self.errors = []
+        page.on("websocket", self._socket)
+        page.on("pageerror", lambda error: self.errors.append(f"JavaScript error in the page: {error}"))
+
+    def _socket(self, socket):
+        if "/api/kernels/" in socket.url:
+            socket.on("framereceived", self._frame)
+
+    def _frame(self, payload):
+        kind, content = decode_frame(payload)
+        if kind == "error":
+            text = "\n".join(content.get("traceback", []))
+            self.errors.append(ANSI.sub("", text) or f"{content.get('ename')}: {content.get('evalue')}")
+        elif kind == "stream" and content.get("name") == "stderr":
+            if not BENIGN_STDERR.match(content["text"]):
+                self.errors.append(ANSI.sub("", content["text"]))
+
+    def since(self, start):
+        return self.errors[start:]
+
+
+def report(errors):
+    return "\n---\n".join(e[-1500:] for e in errors)
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+def new_page(browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    return page, KernelWatch(page)
+
+
+def read_only(page):
+    """Refuse (and list) every write to the server's files: running a lesson must never save it,
+    the notebooks are stored with their outputs."""
+    writes = []
+
+    def guard(route):
+        if route.request.method == "GET":
+            return route.continue_()
+        writes.append(f"{route.request.method} {route.request.url}")
+        return route.abort()
+
+    page.route("**/api/contents/**", guard)
+    return writes
+
+
+def wait_idle(page, timeout=60):
+    """JupyterLab's status bar says the kernel is idle."""
+    page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"\| Idle$")).wait_for(timeout=timeout * 1000)
+
+
+def output_errors(page):
+    """Error and stderr outputs, and widgets that failed to display: [(cell number, text)]."""
+    return page.evaluate("""() => {
+        const cells = [...document.querySelectorAll('.jp-Cell')];
+        const found = [];
+        const selector = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]';
+        document.querySelectorAll(selector).forEach(o => found.push([o, o.textContent]));
+        document.querySelectorAll('.jp-OutputArea-output').forEach(o => {
+            if (/Error displaying widget|There was an error when executing cell/.test(o.textContent))
+                found.push([o, o.textContent]);
+        });
+        return found.map(([o, text]) => [cells.indexOf(o.closest('.jp-Cell')) + 1, text.slice(-1500)]);
+    }""")
+
+
+def check_no_errors(page, watch, start, where):
+    found = output_errors(page)
+    assert not found, f"{where}: error output in cell(s) {[n for n, _ in found]}:\n" + \
+        "\n---\n".join(text for _, text in found)
+    assert not watch.since(start), f"{where}: the kernel reported an error:\n{report(watch.since(start))}"
+
+
+# --- playgrounds ---------------------------------------------------------------------------------------
+
+def pixels(locator):
+    return Image.open(io.BytesIO(locator.screenshot())).convert("RGB")
+
+
+def same_pixels(a, b):
+    return a.size == b.size and ImageChops.difference(a, b).getbbox() is None
+
+
+def css_name(locator, skip=("pg-playground",)):
+    classes = (locator.get_attribute("class") or "").split()
+    return next((c for c in classes if c.startswith("pg-") and c not in skip), "pg-?")
+
+
+def state(image, text):
+    """What a redraw changes: the image's src and the readout's text."""
+    return image.get_attribute("src"), text.text_content()
+
+
+def wait_changed(page, image, text, before, timeout):
+    """Wait until the image's src and the text both differ from `before` (see `state`); False on timeout."""
+    try:
+        page.wait_for_function("""([img, el, [src, text]]) =>
+                                      img.src !== src && img.complete && el.textContent !== text""",
+                               arg=[image.element_handle(), text.element_handle(), list(before)],
+                               timeout=timeout * 1000)
+        return True
+    except PlaywrightTimeout:
+        return False
+
+
+def exercise(page, watch, playground, where, shots, settle):
+    """Step every slider of one playground with the keyboard (and press train) and check what changed.
+    `where` names the lesson in failure messages; `settle` waits until the kernel is done."""
+    name = css_name(playground)
+    plot, status = playground.locator(".pg-plot"), playground.locator(".pg-status")
+    train = playground.locator(".pg-train")
+    has_plot, has_train = plot.count() > 0, train.count() > 0
+    sliders = playground.locator(".widget-slider[class*='pg-']")
+    assert sliders.count(), f"{where}: playground {name} has no slider with a pg-* class"
+    assert not has_plot or status.count() == 1, f"{where}: playground {name} has pg-plot but no pg-status"
+    steps = []
+    for i in range(sliders.count()):
+        slider = sliders.nth(i)
+        css = css_name(slider)
+        handle, readout = slider.locator(".noUi-handle"), slider.locator(".widget-readout")
+        value, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+        bottom = float(handle.get_attribute("aria-valuemin"))
+        if has_train:  # step down: fewer iterations and a smaller rate make a cheaper run
+            key = "ArrowLeft" if value > bottom else "ArrowRight"
+        else:
+            key = "ArrowRight" if value < top else "ArrowLeft"
+        what = f"{where}: playground {name}: slider {css}"
+        before_text = readout.text_content()
+        before_plot, before_state = (pixels(plot), state(plot, status)) if has_plot else (None, None)
+        playground.screenshot(path=shots / f"{name}-{css}-before.png")
+        start = len(watch.errors)
+        handle.focus()
+        page.keyboard.press(key)
+        try:
+            page.wait_for_function("([el, before]) => el.textContent !== before",
+                                   arg=[readout.element_handle(), before_text], timeout=10_000)
+        except PlaywrightTimeout:
+            pass
+        after_text = readout.text_content()
+        assert after_text != before_text, f"{what}: readout stayed {before_text!r} after {key}"
+        redrawn = wait_changed(page, plot, status, before_state, STEP_SECONDS) if has_plot else True
+        settle()
+        assert not watch.since(start), f"{what}: the kernel reported an error after {key}:\n" + \
+            report(watch.since(start))
+        if has_plot:
+            assert redrawn, (f"{what}: plot pixels did not change (or the pg-status readout did not update) "
+                             f"within {STEP_SECONDS} s after {key} ({before_text} -> {after_text})")
+            assert not same_pixels(before_plot, pixels(plot)), \
+                f"{what}: plot pixels did not change after {key} ({before_text} -> {after_text})"
+        playground.screenshot(path=shots / f"{name}-{css}-after.png")
+        steps.append(f"{css} {before_text} -> {after_text}")
+    if has_train:
+        plot, status = playground.locator(".pg-train-plot"), playground.locator(".pg-train-status")
+        what = f"{where}: playground {name}: button pg-train"
+        before_plot, before_state = pixels(plot), state(plot, status)
+        playground.screenshot(path=shots / f"{name}-pg-train-before.png")
+        start = len(watch.errors)
+        train.click()
+        redrawn = wait_changed(page, plot, status, before_state, TRAIN_SECONDS)
+        settle()
+        assert not watch.since(start), f"{what}: the kernel reported an error:\n{report(watch.since(start))}"
+        assert redrawn, f"{what}: pg-train-plot or pg-train-status did not change within {TRAIN_SECONDS} s"
+        assert not same_pixels(before_plot, pixels(plot)), f"{what}: pg-train-plot pixels did not change"
+        playground.screenshot(path=shots / f"{name}-pg-train-after.png")
+        steps.append("pg-train pressed")
+    return name, steps
+
+
+def exercise_all(page, watch, lesson, where, shots, settle):
+    """Check every playground on the page; `shots` is the screenshot folder's name prefix."""
+    expected = expected_playgrounds(lesson)
+    playgrounds = page.locator(".pg-playground")
+    if expected:
+        try:
+            page.wait_for_function("n => document.querySelectorAll('.pg-playground').length >= n",
+                                   arg=expected, timeout=60_000)
+        except PlaywrightTimeout:
+            pass
+    found = playgrounds.count()
+    assert found >= expected, f"{where}: {expected} playground(s) expected, {found} shown"
+    done = []
+    for i in range(found):
+        folder = Path(f"{shots}-playground{i}")
+        folder.mkdir(parents=True, exist_ok=True)
+        playgrounds.nth(i).scroll_into_view_if_needed()
+        done.append(exercise(page, watch, playgrounds.nth(i), where, folder, settle))
+    return done
+
+
+def log_done(where, done, start):
+    sliders = sum(len([s for s in steps if not s.startswith("pg-train")]) for _, steps in done)
+    print(f"\n{where}: {len(done)} playground(s), {sliders} slider(s), {time.time() - start:.0f} s")
+    for name, steps in done:
+        print(f"  {name}: " + "; ".join(steps))
+
+
+# --- the tests -----------------------------------------------------------------------------------------
+
+class AppPages:
+    """Voila pages opened ahead of their test: the JupyterLab test of a lesson starts loading the
+    lesson's Voila page first, so Voila runs the lesson while JupyterLab runs it too (a lesson's
+    kernel keeps about one core busy; two cores take both runs side by side). The Voila test, right
+    after, checks the page."""
+
+    def __init__(self, server, browser, wanted):
+        self.server, self.browser, self.wanted, self.pages = server, browser, wanted, {}
+
+    def open(self, lesson):
+        if lesson.name in self.wanted and lesson.name not in self.pages:
+            page, watch = new_page(self.browser)
+            # navigate without waiting: Voila answers once it has run the whole lesson
+            url = self.server.url(f"/voila/render/{lesson.name}")
+            page.evaluate("url => { window.location.href = url; }", url)
+            self.pages[lesson.name] = page, watch
+
+    def take(self, lesson):
+        self.wanted.add(lesson.name)
+        self.open(lesson)
+        return self.pages.pop(lesson.name)
+
+    def close(self, page):
+        """Close the page and shut its kernel down (Voila keeps a kernel per page load; any kernel
+        missed here is stopped with the server)."""
+        try:
+            kernel = page.evaluate("""() => { const c = document.getElementById('jupyter-config-data');
+                                              return c ? JSON.parse(c.textContent).kernelId : null; }""")
+        except Exception:  # a page that never loaded
+            kernel = None
+        page.close()
+        if kernel:
+            self.server.shut_down_kernel(kernel)
+
+
+@pytest.fixture(scope="session")
+def app_pages(voila, browser, voila_selected):
+    pages = AppPages(voila, browser, set(voila_selected))
+    yield pages
+    for page, _ in pages.pages.values():
+        pages.close(page)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+def test_lesson_in_jupyterlab(lesson, lab, app_pages, browser, artifacts):
+    where, began = f"{lesson.name} (JupyterLab)", time.time()
+    app_pages.open(lesson)
+    page, watch = new_page(browser)
+    writes = read_only(page)
+    try:
+        page.goto(lab.url(f"/lab/tree/{lesson.name}?reset"))
+        page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
+        wait_idle(page, timeout=120)
+        page.locator(".lm-MenuBar-item", has_text="Run").click()
+        page.locator("[data-command='runmenu:run-all']").click()
+        try:
+            page.wait_for_function("""() => ![...document.querySelectorAll('.jp-InputArea-prompt')]
+                                       .some(p => p.textContent.includes('*'))""", timeout=RUN_SECONDS * 1000)
+        except PlaywrightTimeout:
+            pytest.fail(f"{where}: cells still running after {RUN_SECONDS} s", pytrace=False)
+        wait_idle(page)
+        check_no_errors(page, watch, 0, where)
+        prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt").all_text_contents()
+        not_run = [i + 1 for i, p in enumerate(prompts) if not re.search(r"\d", p)]
+        assert not not_run, f"{where}: code cells {not_run} (counting code cells) did not run"
+        done = exercise_all(page, watch, lesson, where, artifacts / f"lab-{lesson.stem}",
+                            settle=lambda: (wait_idle(page), page.wait_for_timeout(300)))
+        check_no_errors(page, watch, 0, where)
+        assert not writes, f"{where}: JupyterLab tried to write to the server: {writes}"
+        log_done(where, done, began)
+    finally:
+        page.close()
+        lab.shut_down_kernels()
+
+
+@pytest.mark.parametrize("lesson", VOILA_LESSONS, ids=[p.name for p in VOILA_LESSONS])
+def test_playgrounds_in_voila(lesson, app_pages, artifacts):
+    where, began = f"{lesson.name} (Voila)", time.time()
+    page, watch = app_pages.take(lesson)
+    try:
+        page.wait_for_url(re.compile(r"/voila/render/"), wait_until="load", timeout=RUN_SECONDS * 1000)
+        assert not page.locator(".jp-CodeCell .jp-InputArea").count(), f"{where}: code is shown in app mode"
+        done = exercise_all(page, watch, lesson, where, artifacts / f"voila-{lesson.stem}",
+                            settle=lambda: page.wait_for_timeout(500))
+        check_no_errors(page, watch, 0, where)
+        log_done(where, done, began)
+    finally:
+        app_pages.close(page)
