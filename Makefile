@@ -2,6 +2,12 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Omniglot (Lesson 7): read the team's shared copy when it sits beside the repo (tests, CI);
+# otherwise the kit downloads it on first use. Any folder with the official archives works.
+SHARED_OMNIGLOT := $(abspath ../shared/data/omniglot)
+ifneq ($(wildcard $(SHARED_OMNIGLOT)),)
+export LESSON_LIB_OMNIGLOT ?= $(SHARED_OMNIGLOT)
+endif
 # Extra flags for JupyterLab, e.g. `make lab LAB_FLAGS="--no-browser --port 8900"`.
 LAB_FLAGS ?=
 # JupyterLab refuses to run as root (containers, CI) unless told it may.
