@@ -9,7 +9,10 @@ accuracy-vs-time curve, also kept in the checkpoint's manifest). `--from-checkpo
 evaluates the checkpoints shipped in data/ only.
 """
 
+import math
 from pathlib import Path
+
+import numpy as np
 
 from . import checkpoints
 from .evaluation import accuracy
@@ -51,6 +54,20 @@ def train(name, args, tracking):
     return learner, fields, notes
 
 
+def minutes_to_reach(curve, accuracy):
+    """A rough guide to the budget a learner would need: fit error = c * seconds^(-a) to the
+    later half of its accuracy-vs-time curve (least squares in log-log) and solve for the
+    error 1 - accuracy. None when the curve is too short or not improving."""
+    points = np.array([(s, 1 - a) for _, s, a in curve if s > 0 and a < 1], dtype=float)
+    points = points[len(points) // 2:]
+    if len(points) < 3:
+        return None
+    slope, intercept = np.polyfit(np.log(points[:, 0]), np.log(points[:, 1]), 1)
+    if slope >= 0:
+        return None
+    return math.exp((math.log(1 - accuracy) - intercept) / slope) / 60
+
+
 def omniglot(args, command):
     rows, notes, curves = [], [], {}
     test = Omniglot("test", ways=5, seed=10_000 + args.seed, subset=args.subset)
@@ -89,6 +106,11 @@ def omniglot(args, command):
     for name, curve in curves.items():
         points = ", ".join(f"{s:.0f}: {100 * a:.1f}" for _, s, a in curve[:: max(1, len(curve) // 12)])
         print(f"- {name}: {points}")
+        paper = PAPER.get(name, {}).get(1)
+        guess = minutes_to_reach(curve, paper / 100) if paper else None
+        if guess is not None:
+            print(f"  a power law fitted to its later half reaches the paper's {paper}% after about "
+                  f"{guess / 60:.1f} hours of this CPU (a rough guide)")
     for note in notes:
         print(f"- {note}")
     return rows

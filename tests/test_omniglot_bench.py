@@ -7,6 +7,7 @@ import json
 import pytest
 
 from lesson_lib import bench
+from lesson_lib.bench_omniglot import minutes_to_reach
 from lesson_lib.evaluation import accuracy
 from lesson_lib.fewshot import OMNIGLOT_LEARNERS, RESULTS, load_omniglot_learner
 from lesson_lib.tasks import Omniglot
@@ -44,3 +45,10 @@ def test_shipped_checkpoint_accuracy(name, fixed_episodes):
         assert abs(100 * mean - measured[K]) < 4, (name, K, 100 * mean, measured[K])
         assert 100 * mean > 60, (name, K, 100 * mean)
 
+
+
+def test_budget_estimate_inverts_a_power_law():
+    curve = [(i, s, 1 - 0.5 * s ** -0.5) for i, s in enumerate([60, 120, 240, 480, 960, 1920])]
+    assert minutes_to_reach(curve, 1 - 0.5 * 3600 ** -0.5) == pytest.approx(60)
+    assert minutes_to_reach([(i, 60 * i + 60, 0.9) for i in range(6)], 0.95) is None  # not improving
+    assert minutes_to_reach(curve[:3], 0.99) is None  # too short to fit
