@@ -63,9 +63,8 @@ def minutes_to_reach(curve, accuracy):
     if len(points) < 3:
         return None
     slope, intercept = np.polyfit(np.log(points[:, 0]), np.log(points[:, 1]), 1)
-    if slope >= 0:
-        return None
-    return math.exp((math.log(1 - accuracy) - intercept) / slope) / 60
+    exponent = (math.log(1 - accuracy) - intercept) / slope if slope < -1e-3 else math.inf
+    return math.exp(exponent) / 60 if exponent < 50 else None  # e^50 s: never, in practice
 
 
 def omniglot(args, command):
