@@ -178,7 +178,9 @@ def lab(browser, tmp_path_factory):
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
                f"--ServerApp.root_dir={NOTEBOOKS}", f"--LabApp.user_settings_dir={tmp / 'settings'}",
-               f"--LabApp.workspaces_dir={tmp / 'workspaces'}"]
+               f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+               # the checkpoint JupyterLab makes when it opens a notebook goes to tmp, not notebooks/
+               f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}"]
     if os.geteuid() == 0:
         command.append("--allow-root")
     log = tmp / "lab.log"

@@ -112,13 +112,16 @@ def new_page(browser):
 
 def read_only(page):
     """Refuse (and list) every write to the server's files: running a lesson must never save it,
-    the notebooks are stored with their outputs."""
+    the notebooks are stored with their outputs. Only the checkpoint JupyterLab makes of a notebook
+    it opens (a copy, kept in a temporary folder: see the `lab` fixture) is let through."""
     writes = []
 
     def guard(route):
-        if route.request.method == "GET":
+        request = route.request
+        checkpoint = request.method == "POST" and request.url.split("?")[0].endswith("/checkpoints")
+        if request.method == "GET" or checkpoint:
             return route.continue_()
-        writes.append(f"{route.request.method} {route.request.url}")
+        writes.append(f"{request.method} {request.url}")
         return route.abort()
 
     page.route("**/api/contents/**", guard)
@@ -347,6 +350,9 @@ def test_lesson_in_jupyterlab(lesson, lab, app_pages, browser, artifacts):
         check_no_errors(page, watch, 0, where)
         assert not writes, f"{where}: JupyterLab tried to write to the server: {writes}"
         log_done(where, done, began)
+    except BaseException:
+        page.screenshot(path=artifacts / f"lab-{lesson.stem}-failed.png", full_page=True)
+        raise
     finally:
         page.close()
         lab.shut_down_kernels()
@@ -363,5 +369,8 @@ def test_playgrounds_in_voila(lesson, app_pages, artifacts):
                             settle=lambda: page.wait_for_timeout(500))
         check_no_errors(page, watch, 0, where)
         log_done(where, done, began)
+    except BaseException:
+        page.screenshot(path=artifacts / f"voila-{lesson.stem}-failed.png", full_page=True)
+        raise
     finally:
         app_pages.close(page)
