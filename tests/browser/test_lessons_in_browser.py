@@ -346,7 +346,7 @@ def test_lesson_in_jupyterlab(lesson, lab, app_pages, browser, artifacts):
         not_run = [i + 1 for i, p in enumerate(prompts) if not re.search(r"\d", p)]
         assert not not_run, f"{where}: code cells {not_run} (counting code cells) did not run"
         done = exercise_all(page, watch, lesson, where, artifacts / f"lab-{lesson.stem}",
-                            settle=lambda: (wait_idle(page), page.wait_for_timeout(300)))
+                            settle=lambda: (wait_idle(page), page.wait_for_timeout(100)))
         check_no_errors(page, watch, 0, where)
         assert not writes, f"{where}: JupyterLab tried to write to the server: {writes}"
         log_done(where, done, began)
@@ -366,7 +366,7 @@ def test_playgrounds_in_voila(lesson, app_pages, artifacts):
         page.wait_for_url(re.compile(r"/voila/render/"), wait_until="load", timeout=RUN_SECONDS * 1000)
         assert not page.locator(".jp-CodeCell .jp-InputArea").count(), f"{where}: code is shown in app mode"
         done = exercise_all(page, watch, lesson, where, artifacts / f"voila-{lesson.stem}",
-                            settle=lambda: page.wait_for_timeout(500))
+                            settle=lambda: page.wait_for_timeout(250))
         check_no_errors(page, watch, 0, where)
         log_done(where, done, began)
     except BaseException:
