@@ -72,7 +72,7 @@ class OmniglotPlayground:
         self.image.add_class("pg-plot")
         self._learner_defaults(steps)
         self._new_task()
-        self.redraw = CoalescingRedraw(self.draw)
+        self.redraw = CoalescingRedraw(self.draw, status=self.status)
         self.chooser.observe(self._learner_changed, names="value")
         for widget in (self.ways, self.K, self.steps, self.alpha):
             widget.observe(self._changed, names="value")

@@ -12,6 +12,8 @@ the browser tests.
 """
 
 import asyncio
+import html
+import traceback
 
 import ipywidgets as W
 import numpy as np
@@ -31,10 +33,14 @@ class CoalescingRedraw:
     Inside a running event loop (a Jupyter kernel) a request schedules one draw after
     `delay` seconds and later requests join it; with no loop running (scripts, tests) it
     draws at once. `count` is the number of draws done.
+
+    If `draw` raises, `status` (an HTML widget) says so in red, with the error, instead of
+    the student seeing nothing (a failed delayed draw is shown nowhere by JupyterLab); the
+    traceback goes to stderr for whoever debugs it.
     """
 
-    def __init__(self, draw, delay=0.03):
-        self.draw, self.delay = draw, delay
+    def __init__(self, draw, delay=0.03, status=None):
+        self.draw, self.delay, self.status = draw, delay, status
         self.count, self.requests, self._handle = 0, 0, None
 
     def request(self):
@@ -49,7 +55,15 @@ class CoalescingRedraw:
     def run(self):
         self._handle = None
         self.count += 1
-        self.draw()
+        try:
+            self.draw()
+        except Exception as error:
+            if self.status is None:
+                raise
+            traceback.print_exc()
+            self.status.value = (f"<b class='pg-error' style='color:red'>The plot could not be redrawn "
+                                 f"({type(error).__name__}: {html.escape(str(error))}). Try another "
+                                 f"value; if it persists, restart the kernel and run the lesson again.</b>")
 
 
 def _slider(kind, css, **kwargs):
@@ -105,7 +119,7 @@ class SinusoidPlayground:
         self._new_support_pool()
         self.amplitude.value = float(self.rng.uniform(0.1, 5.0)) if amplitude is None else amplitude
         self.phase.value = float(self.rng.uniform(0, np.pi)) if phase is None else phase
-        self.redraw = CoalescingRedraw(self.draw)
+        self.redraw = CoalescingRedraw(self.draw, status=self.status)
         for widget in (self.steps, self.alpha, self.K, self.amplitude, self.phase, self.chooser):
             widget.observe(self._changed, names="value")
         self.new_task.on_click(lambda _: self.sample_task())

@@ -113,3 +113,19 @@ def test_training_playground_runs_compares_and_explains_divergence():
     exploding = TrainingPlayground(lambda beta: MAML(mlp(hidden=(16,)), alpha=1e6, beta=beta), iterations=100)
     exploding.show()
     assert "diverged at meta-iteration" in exploding.status.value and exploding.runs[0][2] is None
+
+
+def test_a_failing_redraw_is_explained_in_the_readout(capsys):
+    import ipywidgets as W
+
+    from lesson_lib.widgets import CoalescingRedraw
+
+    def draw():
+        raise RuntimeError("no figure today")
+
+    status = W.HTML()
+    CoalescingRedraw(draw, status=status).run()  # does not raise: the student sees why
+    assert "could not be redrawn" in status.value and "RuntimeError: no figure today" in status.value
+    assert "Traceback" in capsys.readouterr().err
+    with pytest.raises(RuntimeError):  # without a readout nothing is swallowed
+        CoalescingRedraw(draw).run()
