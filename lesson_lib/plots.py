@@ -142,7 +142,7 @@ def training_figure(runs, steps):
     figure = Figure(figsize=(10, 3.2), dpi=72)
     FigureCanvasAgg(figure)
     loss_ax, curve_ax = figure.subplots(1, 2)
-    figure.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.25)
+    figure.subplots_adjust(left=0.09, right=0.98, bottom=0.16, top=0.9, wspace=0.25)
     for index, (label, losses, curve) in enumerate(runs):
         color = f"C{index % 10}"
         if len(losses):
