@@ -17,6 +17,7 @@ uint8 0..255). Characters keep the archives' order: alphabets by name, then char
 
 import io
 import os
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -80,9 +81,14 @@ def load_characters(subset="full", source=None, cache=None, download=True, progr
     parts = [read_part(part, source, cache, download, progress) for part in SUBSETS[subset]]
     images = np.concatenate([resize(p) for p in parts])
     cache.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(".partial.npz")
-    np.savez_compressed(partial, images=images)
-    partial.replace(cached)  # atomic: an interrupted conversion leaves no half cache
+    handle, partial = tempfile.mkstemp(dir=cache, prefix=f".{cached.name}.", suffix=".npz")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez_compressed(file, images=images)
+        os.replace(partial, cached)  # atomic: an interrupted or concurrent conversion leaves no half cache
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
     return images
 
 
