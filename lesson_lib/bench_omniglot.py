@@ -107,9 +107,11 @@ def omniglot(args, command):
         print(f"- {name}: {points}")
         paper = PAPER.get(name, {}).get(1)
         guess = minutes_to_reach(curve, paper / 100) if paper else None
-        if guess is not None:
+        if guess is not None and guess < 60_000:
             print(f"  a power law fitted to its later half reaches the paper's {paper}% after about "
                   f"{guess / 60:.1f} hours of this CPU (a rough guide)")
+        elif paper:
+            print(f"  at the rate of its later half it would not reach the paper's {paper}% in 1,000 hours")
     for note in notes:
         print(f"- {note}")
     return rows
