@@ -29,3 +29,10 @@ def fake_images():
         return images
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests (tests/browser) last. Playwright's sync API leaves its event loop
+    marked as running in this process until the session ends; widget tests that ran after it
+    would see a "running" loop, schedule their coalesced redraws on it, and never see them drawn."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
