@@ -5,6 +5,7 @@ The interval is mean +- 1.96 * s / sqrt(n) over the n test tasks (normal approxi
 n >= 100 in every table of the kit).
 """
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,3 +59,18 @@ def accuracy(learner, episode, steps, **adapt_kwargs):
     logits = learner.predict(episode, episode.query_x, steps, **adapt_kwargs)  # [T, Q, N]
     mean, ci95 = mean_ci95((logits.argmax(-1) == episode.query_y.argmax(-1)).mean(axis=-1))
     return float(mean), float(ci95)
+
+
+def latency_ms(learner, episode, steps, alpha=None, repeats=20):
+    """Median wall-clock milliseconds to adapt to the episode's first task (`steps` steps; a
+    black-box learner: its one forward pass) and predict its query points, after one call that
+    compiles (Lesson 5)."""
+    checks.integer("repeats", repeats, 1)
+    one = episode.tasks(0)
+    learner.predict(one, one.query_x, steps, alpha=alpha)  # compile
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        learner.predict(one, one.query_x, steps, alpha=alpha)
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))

@@ -1,4 +1,5 @@
-"""Figures for the lessons. Plots only draw: they never train or adapt."""
+"""Figures for the lessons and their playgrounds. Plots only draw: they never train or adapt,
+and they read no widget: a playground passes them the values to draw."""
 
 import io
 
@@ -155,6 +156,78 @@ def training_figure(runs, steps):
     for ax in (loss_ax, curve_ax):
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
+    return png_bytes(figure)
+
+
+def png_bytes(figure):
+    """The figure as PNG bytes (what a playground's image shows)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    FigureCanvasAgg(figure).print_png(buffer)
     return buffer.getvalue()
+
+
+def mosaic(images, columns):
+    """images [N * columns, 28, 28] (class-major) -> one [N * 28, columns * 28] picture (Lesson 7)."""
+    n = len(images) // columns
+    return images.reshape(n, columns, 28, 28).transpose(0, 2, 1, 3).reshape(n * 28, columns * 28)
+
+
+def tinted(images, correct, columns):
+    """White paper, strokes green where `correct`, red where not: an RGB mosaic."""
+    ink = mosaic(images, columns)[..., None]
+    color = np.where(mosaic(np.broadcast_to(correct[:, None, None], images.shape), columns)[..., None] > 0,
+                     np.array([0.0, 0.6, 0.0]), np.array([0.85, 0.0, 0.0]))
+    return 1 - ink + ink * color
+
+
+def few_shot_figure(episode, guesses, accuracy, steps, shown=5, alpha=None):
+    """PNG of Lesson 7's playground for one N-way K-shot task (episode of one task, queries
+    class-major): the support set, the first `shown` queries per class before and after
+    `steps` adaptation steps (strokes green where right, red where wrong), query accuracy
+    against inner steps and the confusion matrix after adaptation.
+
+    guesses [S + 1, N * Q]: predicted class of every query after 0..S steps (one row: the
+    learner adapts in one forward pass); accuracy [S + 1] (NaN where diverged); alpha: the
+    step size to name in the title, if the learner uses one."""
+    N, K = episode.support_y.shape[-1], episode.shots
+    Q = episode.query_x.shape[1] // N
+    picked = np.concatenate([np.arange(c * Q, c * Q + shown) for c in range(N)])
+    queries = episode.query_x[0, picked, :, :, 0]
+    truth = np.repeat(np.arange(N), shown)
+    height = 2.2 + 0.35 * N
+    figure = Figure(figsize=(12, height), dpi=72)
+    grid = figure.add_gridspec(1, 5, width_ratios=[max(K, 2), shown, shown, 5, 5], left=0.03, right=0.98,
+                               top=1 - 0.5 / height, bottom=0.7 / height, wspace=0.35)
+    support, before, after, curve, confusion = (figure.add_subplot(g) for g in grid)
+    support.imshow(1 - mosaic(episode.support_x[0, :, :, :, 0], K), cmap="gray", vmin=0, vmax=1)
+    support.set_title(f"support set ({N} x {K})", fontsize=10)
+    one_pass = len(guesses) == 1
+    for ax, at, title in ((before, 0, "before adaptation"), (after, steps, f"after {steps} steps")):
+        if one_pass and ax is before:
+            ax.text(0.5, 0.5, "no steps:\nadapts in one\nforward pass", ha="center", va="center",
+                    transform=ax.transAxes)
+            continue
+        ax.imshow(tinted(queries, guesses[at, picked] == truth, shown))
+        ax.set_title(f"queries {title}: {100 * accuracy[at]:.0f}%", fontsize=10)
+    for ax in (support, before, after):
+        ax.set_xticks([])
+        ax.set_yticks(np.arange(N) * 28 + 14, [str(c) for c in range(N)] if N <= 10 else [])
+    curve.plot(np.arange(len(accuracy)), 100 * accuracy, marker="o", ms=3)
+    curve.axhline(100 / N, color="grey", ls=":", label="chance")
+    curve.axvline(steps, color="grey", ls="--", lw=1)
+    curve.set(xlim=(-0.5, max(len(accuracy) - 1, 10) + 0.5), ylim=(0, 102), xlabel="inner step",
+              ylabel="query accuracy %")
+    named = f" (alpha = {alpha:.3g})" if alpha is not None else ""
+    curve.set_title(f"accuracy vs inner steps{named}", fontsize=10)
+    curve.legend(fontsize=8, loc="lower right")
+    counts = np.zeros((N, N), int)
+    np.add.at(counts, (np.repeat(np.arange(N), Q), guesses[steps]), 1)
+    confusion.imshow(counts, cmap="Blues", vmin=0, vmax=Q)
+    if N <= 10:
+        for (i, j), n in np.ndenumerate(counts):
+            if n:
+                confusion.text(j, i, str(n), ha="center", va="center", fontsize=8,
+                               color="white" if n > Q / 2 else "black")
+    confusion.set(xlabel="predicted class", ylabel="true class")
+    confusion.set_title("confusion after adaptation", fontsize=10)
+    return png_bytes(figure)

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from lesson_lib import bench
+from lesson_lib.bench import throughput
+from lesson_lib.recipes import sinusoid as recipes
 
-PAPER = bench.PAPER_K5
+PAPER = recipes.PAPER
 
 
 def rows_by(rows, **where):
@@ -20,14 +22,14 @@ def test_sinusoid_trains_saves_and_writes_rows(tmp_path):
     bench.main(["sinusoid", "--iterations", "20", "--test-tasks", "20", "--eval-every", "10",
                 "--save-dir", str(tmp_path), "--json", str(out)])
     rows = json.loads(out.read_text())
-    expected = sum(len(test_Ks) * (1 if name == "CNP" else 3) for name, _, test_Ks in bench.SINUSOID_RUNS)
+    expected = sum(len(test_Ks) * (1 if name == "CNP" else 3) for name, _, test_Ks in recipes.RUNS)
     assert len(rows) == expected == 35
     assert set(rows[0]) == {"learner", "train_K", "K", "steps", "mse", "ci95", "diverged_tasks",
                             "train_seconds", "latency_ms"}
     assert all(np.isfinite(r["mse"]) and r["ci95"] > 0 and r["latency_ms"] > 0 for r in rows)
     assert [r["steps"] for r in rows if r["learner"] == "CNP"] == [None, None]
-    for name, train_K, _ in bench.SINUSOID_RUNS:
-        path = (tmp_path / bench.checkpoint_name(name, train_K)).with_suffix(".json")
+    for name, train_K, _ in recipes.RUNS:
+        path = (tmp_path / recipes.checkpoint_name(name, train_K)).with_suffix(".json")
         manifest = json.loads(path.read_text())
         assert manifest["iterations"] == 20 and manifest["command"].startswith("python -m lesson_lib.bench")
 
@@ -54,9 +56,10 @@ def test_throughput_rows(tmp_path):
     out = tmp_path / "rows.json"
     bench.main(["throughput", "--seconds", "0.2", "--json", str(out)])
     rows = json.loads(out.read_text())
-    assert len(rows) == 2 * len(bench.THROUGHPUT_CONFIGS)
+    assert len(rows) == 2 * len(throughput.CONFIGS)
     assert {(r["learner"], r["inner_steps"], r["mode"]) for r in rows} == {
-        (name, steps, mode) for name, steps in bench.THROUGHPUT_CONFIGS for mode in ("vectorized", "loop")}
+        (name, settings.get("inner_steps", 0), mode) for name, settings in throughput.CONFIGS
+        for mode in ("vectorized", "loop")}
     assert all(r["iterations_per_s"] > 0 for r in rows)
 
 

@@ -4,26 +4,25 @@ import numpy as np
 import pytest
 
 from lesson_lib import checkpoints
-from lesson_lib.learners import CNP, MAML, MetaLSTM, Pretrained, Reptile
 from lesson_lib.models import mlp
+from lesson_lib.recipes import sinusoid as recipes
 from lesson_lib.tasks import Sinusoid
 from lesson_lib.training import DivergenceError, meta_train
 
 
 def make(name, output_dim=1, seed=0, **options):
-    """A small instance of each learner on the sinusoid task."""
+    """A small instance of each sinusoid recipe's learner."""
     if name == "CNP":  # encoder reads (x, y) pairs of the task; the decoder's output may not fit
-        return CNP(width=16, seed=seed, encoder=mlp(input_dim=2, hidden=(16,), output_dim=16, seed=seed),
-                   decoder=mlp(input_dim=17, hidden=(16,), output_dim=output_dim, seed=seed + 1), **options)
-    model = mlp(hidden=(16,), output_dim=output_dim, seed=seed)
-    return {"MAML": lambda: MAML(model, **options),
-            "FOMAML": lambda: MAML(model, second_order=False, **options),
-            "Reptile": lambda: Reptile(model, inner_steps=2, **options),
-            "Meta-LSTM": lambda: MetaLSTM(model, inner_steps=2, seed=seed, **options),
-            "pretrained": lambda: Pretrained(model, **options)}[name]()
+        return recipes.learner("CNP", seed=seed, width=16,
+                               encoder=mlp(input_dim=2, hidden=(16,), output_dim=16, seed=seed),
+                               decoder=mlp(input_dim=17, hidden=(16,), output_dim=output_dim, seed=seed + 1),
+                               **options)
+    fewer_steps = {"inner_steps": 2} if name in ("Reptile", "Meta-LSTM") else {}
+    return recipes.learner(name, seed=seed, model=mlp(hidden=(16,), output_dim=output_dim, seed=seed),
+                           **{**fewer_steps, **options})
 
 
-LEARNERS = ("MAML", "FOMAML", "Reptile", "Meta-LSTM", "CNP", "pretrained")
+LEARNERS = recipes.LEARNERS
 # the setting that makes each one blow up
 EXPLOSIVE = {"MAML": {"alpha": 1e6}, "FOMAML": {"alpha": 1e6}, "Reptile": {"alpha": 1e6},
              "Meta-LSTM": {"beta": 1e30}, "CNP": {"beta": 1e30}, "pretrained": {"beta": 1e30}}

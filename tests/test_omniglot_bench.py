@@ -7,9 +7,9 @@ import json
 import pytest
 
 from lesson_lib import bench
-from lesson_lib.bench_omniglot import minutes_to_reach
+from lesson_lib.bench.omniglot import minutes_to_reach
 from lesson_lib.evaluation import accuracy
-from lesson_lib.fewshot import OMNIGLOT_LEARNERS, RESULTS, load_omniglot_learner
+from lesson_lib.recipes import omniglot as recipes
 from lesson_lib.tasks import Omniglot
 
 ROW_KEYS = {"learner", "ways", "shots", "accuracy", "ci95", "episodes", "train_seconds"}
@@ -32,14 +32,15 @@ def fixed_episodes():
     return {K: test.sample(100, K, 15) for K in (1, 5)}
 
 
-@pytest.mark.parametrize("name", OMNIGLOT_LEARNERS)
+@pytest.mark.parametrize("name", recipes.LEARNERS)
 def test_shipped_checkpoint_accuracy(name, fixed_episodes):
     """Each shipped learner scores, on 100 fixed test episodes, what the benchmark measured on
     1,000 (within 4 points: the 95% interval of 100 episodes is about 1-3 points), and
     at least twice chance (20%)."""
-    learner, manifest = load_omniglot_learner(name)
+    learner, manifest = recipes.load(name)
     assert manifest["command"].startswith("python -m lesson_lib.bench omniglot")
-    measured = {r["shots"]: r["accuracy"] for r in json.loads(RESULTS.read_text()) if r["learner"] == name}
+    results = json.loads(recipes.RESULTS.read_text())
+    measured = {r["shots"]: r["accuracy"] for r in results if r["learner"] == name}
     for K, episode in fixed_episodes.items():
         mean, _ = accuracy(learner, episode, manifest["test_steps"])
         assert abs(100 * mean - measured[K]) < 4, (name, K, 100 * mean, measured[K])

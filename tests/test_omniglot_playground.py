@@ -4,8 +4,9 @@ the learner's N limit; divergence shown, not raised; narrowing a head keeps its 
 import numpy as np
 import pytest
 
-from lesson_lib.fewshot import omniglot_learner, with_ways
 from lesson_lib.omniglot_playground import OmniglotPlayground
+from lesson_lib.recipes.omniglot import learner as omniglot_learner
+from lesson_lib.recipes.omniglot import with_ways
 from lesson_lib.tasks import Omniglot
 
 
@@ -69,9 +70,9 @@ def test_divergence_is_shown_not_raised(playground):
 
 def test_with_ways_keeps_the_first_rows_of_the_head():
     learner = omniglot_learner("MAML")
-    narrow = with_ways("MAML", learner, 3)
+    narrow = with_ways(learner, 3)
     np.testing.assert_array_equal(narrow.model.weights[-2].numpy(), learner.model.weights[-2].numpy()[:, :3])
     np.testing.assert_array_equal(narrow.model.weights[0].numpy(), learner.model.weights[0].numpy())
-    assert with_ways("ProtoNet", omniglot_learner("ProtoNet"), 17) is not None
+    assert with_ways(omniglot_learner("ProtoNet"), 17) is not None
     with pytest.raises(ValueError, match=r"ways must be in \[2, 5\] for MAML"):
-        with_ways("MAML", learner, 6)
+        with_ways(learner, 6)

@@ -5,7 +5,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from lesson_lib.shipped import load_sinusoid
+from lesson_lib.recipes.sinusoid import load as load_sinusoid
 from lesson_lib.widgets import DIVERGED, SinusoidPlayground
 
 

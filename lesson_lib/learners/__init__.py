@@ -1,7 +1,7 @@
 """Meta-learners. All share the interface of `base.Learner`, so the training loop, the
 evaluation, the benchmarks and the widgets treat them alike."""
 
-from .base import GradientLearner, Learner
+from .base import Learner, MetaGradientLearner, SGDAdaptation
 from .finetune import Pretrained, TransferBaseline
 from .maml import MAML
 from .mapping import CNP
@@ -9,5 +9,5 @@ from .meta_lstm import MetaLSTM
 from .protonet import ProtoNet
 from .reptile import Reptile
 
-__all__ = ["CNP", "GradientLearner", "Learner", "MAML", "MetaLSTM", "Pretrained", "ProtoNet", "Reptile",
-           "TransferBaseline"]
+__all__ = ["CNP", "Learner", "MAML", "MetaGradientLearner", "MetaLSTM", "Pretrained", "ProtoNet", "Reptile",
+           "SGDAdaptation", "TransferBaseline"]

@@ -11,6 +11,9 @@ Every learner offers:
 - `predict(episode, x, steps) -> array [T, N, ...]`: predictions at x after adapting.
 - `get_state() / set_state(state)`: every weight as a dict of arrays (checkpoints).
 - `name`, `inner_steps`, `hyperparameters` (for manifests), `learning_rates` (for messages).
+- capabilities, read as attributes (never by a learner's name): `uses_alpha` (adaptation
+  takes an SGD step size alpha), `adapts_by_steps` (adaptation is a sequence of steps rather
+  than one forward pass), `fixed_ways` (the number of outputs a trained head fixes, or None).
 
 A learner is defined by three per-task functions of its meta-parameters `params`
 (tensors, in the order of `meta_parameters`):
@@ -20,6 +23,11 @@ A learner is defined by three per-task functions of its meta-parameters `params`
 - `task_output(params, state, x)`: the prediction at x from such a state.
 The base class vectorises them over tasks with `tf.vectorized_map` and compiles them with
 `tf.function` (mode "vectorized"); mode "loop" runs the same code eagerly, task by task.
+
+The outer update is `outer_step`. `MetaGradientLearner` makes it a step of an optimizer
+(Adam with rate beta) on the meta-gradient, for every learner but Reptile, which moves theta
+toward the adapted weights instead. `SGDAdaptation` is the one place for "adapts by
+`inner_steps` SGD steps of size alpha" (MAML, Reptile, the baselines).
 """
 
 import functools
@@ -74,30 +82,32 @@ class Learner:
     """Base of every learner; see the module docstring."""
 
     name = "learner"
-    uses_alpha = False  # whether adaptation takes an SGD step size alpha
+    uses_alpha = False  # adaptation takes an SGD step size alpha
+    adapts_by_steps = False  # adaptation is a sequence of steps (False: one forward pass)
+    inner_steps = 0  # adaptation steps in the meta-objective (0: one forward pass, or none)
     eval_chunk = 100  # tasks per compiled call when evaluating or predicting
 
-    def __init__(self, model, optimizer=None, beta=1e-3, loss=mse, **optimizer_options):
+    def __init__(self, model, *, loss=mse):
         self.f = FunctionalModel(model)
         self.model = model
         self.loss_fn = loss
         self.dtype = self.f.variables[0].dtype
-        self.optimizer = make_optimizer(optimizer, beta, **optimizer_options)
         self._checked_shapes = set()
-        self._compiled_step = tf.function(self._step)
-        self._compiled_gradient = tf.function(self._loss_and_gradient)
+        self._compiled_step = tf.function(self.outer_step)
+        self._compiled_gradient = tf.function(self.meta_loss_and_gradient)
         self._compiled_curve = tf.function(self._curve, reduce_retracing=True)
         self._compiled_predict = tf.function(self._predict, reduce_retracing=True)
-
-    def build_optimizer(self):
-        """Create the optimizer's slots now, so the compiled step never creates variables."""
-        self.optimizer.build(self.meta_parameters)
 
     # --- what each learner defines ------------------------------------------------------
     @property
     def meta_parameters(self):
         """The variables the outer loop learns (default: the model's weights, theta)."""
         return self.f.variables
+
+    def params(self):
+        """The meta-parameters' current values as tensors, in the order of `meta_parameters`
+        (the `params` every per-task function takes)."""
+        return [tf.convert_to_tensor(v) for v in self.meta_parameters]
 
     def state_groups(self):
         """Variables saved in checkpoints, by group name."""
@@ -112,17 +122,25 @@ class Learner:
     def task_output(self, params, state, x):
         raise NotImplementedError
 
-    @property
-    def hyperparameters(self):
-        return {"optimizer": self.optimizer.__class__.__name__, "beta": self.beta}
+    def outer_step(self, sx, sy, qx, qy, vectorized=True):
+        """One outer update on a meta-batch of tasks; returns the meta-loss, or NaN when
+        nothing was changed (see `guarded_update`)."""
+        raise NotImplementedError
 
     @property
-    def beta(self):
-        return float(tf.convert_to_tensor(self.optimizer.learning_rate))
+    def hyperparameters(self):
+        return {}
 
     @property
     def learning_rates(self):
-        return {"beta (outer learning rate)": self.beta}
+        return {}
+
+    @property
+    def fixed_ways(self):
+        """How many outputs (classes) the meta-trained model fixes: the width of its last layer.
+        None for learners that build their outputs per task (ProtoNet's prototypes, the
+        fine-tuned baseline's fresh head), which take any number of ways."""
+        return int(self.model.output_shape[-1])
 
     # --- input checks -----------------------------------------------------------------
     def check_episode(self, episode):
@@ -131,7 +149,7 @@ class Learner:
         if key in self._checked_shapes:
             return
         sx, sy = (tf.convert_to_tensor(a[0], self.dtype) for a in (episode.support_x, episode.support_y))
-        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
+        params = self.params()
         try:
             *_, state = self.task_path(params, sx, sy, 0, self._alpha(None))
             out = self.task_output(params, state, sx)
@@ -162,20 +180,16 @@ class Learner:
         results = [fn(*(t[i] for t in tensors)) for i in range(tensors[0].shape[0])]
         return tf.nest.map_structure(lambda *per_task: tf.stack(per_task), *results)
 
-    def _loss_and_gradient(self, sx, sy, qx, qy, vectorized=True):
-        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
+    def meta_loss_and_gradient(self, sx, sy, qx, qy, vectorized=True):
+        """The meta-loss, the mean over tasks of `task_loss`, and its gradient with respect to
+        the meta-parameters (Lesson 2, eq. 3): one tape around every task's inner loop."""
+        params = self.params()
         with tf.GradientTape() as tape:
             tape.watch(params)
             losses = self.map_tasks(lambda *task: self.task_loss(params, *task), (sx, sy, qx, qy), vectorized)
             loss = tf.reduce_mean(losses)
         grads = tape.gradient(loss, params, unconnected_gradients=tf.UnconnectedGradients.ZERO)
         return loss, grads
-
-    def _step(self, sx, sy, qx, qy, vectorized=True):
-        """One outer update by the optimizer, guarded against non-finite values."""
-        loss, grads = self._loss_and_gradient(sx, sy, qx, qy, vectorized)
-        return guarded_update(loss, grads, lambda: self.optimizer.apply(grads, self.meta_parameters),
-                              self.meta_parameters + self.optimizer.variables)
 
     def meta_gradient(self, episode, mode="vectorized"):
         """(meta-loss, gradient w.r.t. the meta-parameters) without updating anything.
@@ -189,7 +203,7 @@ class Learner:
         if mode == "vectorized":
             loss, grads = self._compiled_gradient(*tensors)
         else:
-            loss, grads = self._loss_and_gradient(*tensors, vectorized=False)
+            loss, grads = self.meta_loss_and_gradient(*tensors, vectorized=False)
         return float(loss), [g.numpy() for g in grads]
 
     def meta_step(self, episode):
@@ -200,11 +214,11 @@ class Learner:
     def meta_step_loop(self, episode):
         """The same outer update computed eagerly task by task (the slow reference)."""
         self.check_episode(episode)
-        return float(self._step(*as_tensors(episode, self.dtype), vectorized=False))
+        return float(self.outer_step(*as_tensors(episode, self.dtype), vectorized=False))
 
     # --- adaptation ---------------------------------------------------------------------
     def _curve(self, sx, sy, qx, qy, alpha, steps):
-        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
+        params = self.params()
 
         def one_task(task):
             tsx, tsy, tqx, tqy = task
@@ -237,7 +251,7 @@ class Learner:
         return tf.stack(outputs) if every_step else outputs[0]
 
     def _predict(self, sx, sy, x, alpha, steps, every_step=False):
-        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
+        params = self.params()
         return tf.vectorized_map(lambda task: self._task_predictions(params, task, alpha, steps, every_step),
                                  (sx, sy, x))
 
@@ -248,7 +262,7 @@ class Learner:
         sx, sy, _, _ = as_tensors(episode, self.dtype)
         x = tf.convert_to_tensor(x, self.dtype)
         if eager:  # task by task, nothing traced
-            params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
+            params = self.params()
             return np.stack([self._task_predictions(params, task, alpha, steps, every_step).numpy()
                              for task in zip(sx, sy, x, strict=True)])
         compiled = functools.partial(self._compiled_predict, every_step=every_step)
@@ -289,21 +303,56 @@ class Learner:
             v.assign(state[name])
 
 
-class GradientLearner(Learner):
-    """Adapts by `steps` SGD steps of size alpha from theta, the model's weights
-    (MAML, first-order MAML, Reptile, the pretrained baseline)."""
+class MetaGradientLearner(Learner):
+    """A learner whose outer loop is gradient descent on the meta-loss (Lesson 2, eq. 3):
+    theta <- theta - beta * grad_theta sum_i task_loss_i(theta), taken by `optimizer`
+    (default Adam with learning rate beta)."""
 
-    uses_alpha = True
+    def __init__(self, model, *, optimizer=None, beta=1e-3, loss=mse, **optimizer_options):
+        super().__init__(model, loss=loss)
+        self.optimizer = make_optimizer(optimizer, beta, **optimizer_options)
 
-    def __init__(self, model, alpha=0.01, inner_steps=1, optimizer=None, beta=1e-3, loss=mse):
-        self.alpha = checks.positive_number("alpha", alpha)
-        self.inner_steps = checks.integer("inner_steps", inner_steps, 0)
-        super().__init__(model, optimizer, beta, loss)
-        self.build_optimizer()
+    def build_optimizer(self):
+        """Create the optimizer's slots now, so the compiled step never creates variables
+        (called once a learner's meta-parameters all exist)."""
+        self.optimizer.build(self.meta_parameters)
+
+    def outer_step(self, sx, sy, qx, qy, vectorized=True):
+        """One optimizer step on the meta-gradient, guarded against non-finite values."""
+        loss, grads = self.meta_loss_and_gradient(sx, sy, qx, qy, vectorized)
+        return guarded_update(loss, grads, lambda: self.optimizer.apply(grads, self.meta_parameters),
+                              self.meta_parameters + self.optimizer.variables)
+
+    @property
+    def beta(self):
+        return float(tf.convert_to_tensor(self.optimizer.learning_rate))
 
     @property
     def hyperparameters(self):
-        return {"alpha": self.alpha, "inner_steps": self.inner_steps, **super().hyperparameters}
+        return {**super().hyperparameters, "optimizer": self.optimizer.__class__.__name__, "beta": self.beta}
+
+    @property
+    def learning_rates(self):
+        return {**super().learning_rates, "beta (outer learning rate)": self.beta}
+
+
+class SGDAdaptation:
+    """Adapts by `inner_steps` SGD steps of size alpha on the support set, from theta, the
+    model's weights (Lesson 2, eq. 2): the adaptation of MAML, first-order MAML, Reptile and
+    the baselines. Put it before the learner's base class: `class MAML(SGDAdaptation,
+    MetaGradientLearner)`."""
+
+    uses_alpha = True
+    adapts_by_steps = True
+
+    def __init__(self, model, *, alpha=0.01, inner_steps=1, **options):
+        self.alpha = checks.positive_number("alpha", alpha)
+        self.inner_steps = checks.integer("inner_steps", inner_steps, 0)
+        super().__init__(model, **options)
+
+    @property
+    def hyperparameters(self):
+        return {**super().hyperparameters, "alpha": self.alpha, "inner_steps": self.inner_steps}
 
     @property
     def learning_rates(self):

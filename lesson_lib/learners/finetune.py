@@ -10,16 +10,17 @@ import tensorflow as tf
 
 from .. import checks
 from ..functional import cross_entropy, mse, sgd_path
-from .base import GradientLearner, Learner
+from .base import MetaGradientLearner, SGDAdaptation
 
 
-class Pretrained(GradientLearner):
+class Pretrained(SGDAdaptation, MetaGradientLearner):
     """Trained by plain regression on every point of every task; adapts by SGD like MAML."""
 
     name = "pretrained"
 
-    def __init__(self, model, alpha=0.01, optimizer=None, beta=1e-3, loss=mse):
-        super().__init__(model, alpha, 0, optimizer, beta, loss)
+    def __init__(self, model, *, alpha=0.01, optimizer=None, beta=1e-3, loss=mse):
+        super().__init__(model, alpha=alpha, inner_steps=0, optimizer=optimizer, beta=beta, loss=loss)
+        self.build_optimizer()
 
     def task_loss(self, theta, sx, sy, qx, qy):
         """Loss of theta itself on all of the task's points: no adaptation during training."""
@@ -27,7 +28,7 @@ class Pretrained(GradientLearner):
         return self.loss_fn(y, self.f(theta, x))
 
 
-class TransferBaseline(Learner):
+class TransferBaseline(SGDAdaptation, MetaGradientLearner):
     """The fine-tuning baseline for few-shot classification (Lesson 7; "Baseline" of Chen
     et al. 2019): train an embedding with one softmax head over every training class, then,
     for a new task, put a fresh zero head on the embedding and fine-tune that head by
@@ -38,13 +39,12 @@ class TransferBaseline(Learner):
     """
 
     name = "fine-tuned"
-    uses_alpha = True
+    fixed_ways = None  # a fresh head per task: any number of ways
 
-    def __init__(self, embedding, num_classes, alpha=0.1, inner_steps=50, optimizer=None, beta=1e-3,
+    def __init__(self, embedding, *, num_classes, alpha=0.1, inner_steps=50, optimizer=None, beta=1e-3,
                  loss=cross_entropy):
-        self.alpha = checks.positive_number("alpha", alpha)
-        self.inner_steps = checks.integer("inner_steps", inner_steps, 0)
-        super().__init__(embedding, optimizer, beta, loss)
+        super().__init__(embedding, alpha=alpha, inner_steps=inner_steps, optimizer=optimizer, beta=beta,
+                         loss=loss)
         features = embedding.output_shape[-1]
         self.head = [keras.Variable(np.zeros((features, checks.integer("num_classes", num_classes, 2)),
                                              embedding.dtype), name="global_head"),
@@ -57,10 +57,6 @@ class TransferBaseline(Learner):
 
     def state_groups(self):
         return {**super().state_groups(), "head": self.head}
-
-    @property
-    def hyperparameters(self):
-        return {"alpha": self.alpha, "inner_steps": self.inner_steps, **super().hyperparameters}
 
     def _split(self, params):
         return params[:len(self.f.variables)], params[len(self.f.variables):]

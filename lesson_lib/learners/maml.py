@@ -12,15 +12,17 @@ import warnings
 import keras
 
 from ..functional import adapt, mse
-from .base import GradientLearner
+from .base import MetaGradientLearner, SGDAdaptation
 
 
-class MAML(GradientLearner):
+class MAML(SGDAdaptation, MetaGradientLearner):
     """`MAML(model, alpha=0.01, inner_steps=1, second_order=True)`; any Keras model works."""
 
-    def __init__(self, model, alpha=0.01, inner_steps=1, second_order=True, optimizer=None,
+    def __init__(self, model, *, alpha=0.01, inner_steps=1, second_order=True, optimizer=None,
                  beta=1e-3, loss=mse):
-        super().__init__(model, alpha, inner_steps, optimizer, beta, loss)
+        super().__init__(model, alpha=alpha, inner_steps=inner_steps, optimizer=optimizer, beta=beta,
+                         loss=loss)
+        self.build_optimizer()
         self.second_order = bool(second_order)
         self.name = "MAML" if self.second_order else "FOMAML"
         stock = [layer.name for layer in model._flatten_layers()

@@ -17,16 +17,15 @@ import tensorflow as tf
 from .. import checks
 from ..functional import FunctionalModel, mse
 from ..models import mlp
-from .base import Learner
+from .base import MetaGradientLearner
 
 
-class CNP(Learner):
+class CNP(MetaGradientLearner):
     """`CNP(x_dim=1, y_dim=1, width=128)`, or give your own Keras `encoder` and `decoder`."""
 
     name = "CNP"
-    inner_steps = 0  # adaptation is one forward pass
 
-    def __init__(self, x_dim=1, y_dim=1, width=128, depth=3, encoder=None, decoder=None, seed=0,
+    def __init__(self, *, x_dim=1, y_dim=1, width=128, depth=3, encoder=None, decoder=None, seed=0,
                  dtype="float32", optimizer=None, beta=1e-3, loss=mse):
         checks.integer("width", width, 1)
         checks.integer("depth", depth, 1)
@@ -36,7 +35,7 @@ class CNP(Learner):
         if decoder is None:
             decoder = mlp(input_dim=width + x_dim, hidden=(width,) * depth, output_dim=y_dim,
                           seed=seed + 100, dtype=dtype)
-        super().__init__(decoder, optimizer, beta, loss)
+        super().__init__(decoder, optimizer=optimizer, beta=beta, loss=loss)
         self.encoder = FunctionalModel(encoder)
         self.width = width
         self.build_optimizer()

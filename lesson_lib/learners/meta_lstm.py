@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from .. import checks
 from ..functional import loss_and_gradient, mse
-from .base import Learner, as_tensors
+from .base import MetaGradientLearner, as_tensors
 
 
 def preprocess(x, p=10.0):
@@ -39,12 +39,13 @@ def preprocess(x, p=10.0):
     return tf.stack([first, second], axis=-1)
 
 
-class MetaLSTM(Learner):
+class MetaLSTM(MetaGradientLearner):
     """`MetaLSTM(model, inner_steps=5)`: learns the initial weights and the update rule."""
 
     name = "Meta-LSTM"
+    adapts_by_steps = True
 
-    def __init__(self, model, inner_steps=5, hidden=20, p=10.0, optimizer=None, beta=1e-3, clipnorm=0.25,
+    def __init__(self, model, *, inner_steps=5, hidden=20, p=10.0, optimizer=None, beta=1e-3, clipnorm=0.25,
                  second_order=False, frozen_gates=None, seed=0, loss=mse):
         self.inner_steps = checks.integer("inner_steps", inner_steps, 0)
         self.hidden = checks.integer("hidden", hidden, 1)
@@ -54,7 +55,8 @@ class MetaLSTM(Learner):
             f, i = frozen_gates
             frozen_gates = (float(f), checks.positive_number("frozen_gates[1] (input gate)", i))
         self.frozen_gates = frozen_gates
-        super().__init__(model, optimizer, beta, loss, **({} if optimizer else {"global_clipnorm": clipnorm}))
+        super().__init__(model, optimizer=optimizer, beta=beta, loss=loss,
+                         **({} if optimizer else {"global_clipnorm": clipnorm}))
         rng = np.random.default_rng(checks.integer("seed", seed, 0))
         dtype = self.dtype
 
@@ -139,7 +141,7 @@ class MetaLSTM(Learner):
         """Mean forget and input gate over coordinates, per task and step: two arrays [T, steps]
         (Lesson 4 plots them)."""
         sx, sy, _, _ = as_tensors(episode, self.dtype)
-        params = [tf.convert_to_tensor(v) for v in self.meta_parameters]
+        params = self.params()
         out = []
         for t in range(sx.shape[0]):
             trace = list(self.gate_path(params, sx[t], sy[t], steps))[1:]

@@ -13,17 +13,17 @@ the "mapping" is fixed by geometry, and only the embedding is meta-trained.
 import tensorflow as tf
 
 from ..functional import cross_entropy
-from .base import Learner
+from .base import MetaGradientLearner
 
 
-class ProtoNet(Learner):
+class ProtoNet(MetaGradientLearner):
     """`ProtoNet(embedding)`: any Keras model mapping inputs to vectors; labels one-hot."""
 
     name = "ProtoNet"
-    inner_steps = 0  # adaptation is one forward pass
+    fixed_ways = None  # prototypes per task: any number of ways
 
-    def __init__(self, embedding, optimizer=None, beta=1e-3, loss=cross_entropy):
-        super().__init__(embedding, optimizer, beta, loss)
+    def __init__(self, embedding, *, optimizer=None, beta=1e-3, loss=cross_entropy):
+        super().__init__(embedding, optimizer=optimizer, beta=beta, loss=loss)
         self.build_optimizer()
 
     def task_path(self, params, sx, sy, steps, alpha):

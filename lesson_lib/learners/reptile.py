@@ -17,17 +17,18 @@ import tensorflow as tf
 
 from .. import checks
 from ..functional import adam_path, mse, sgd_path
-from .base import GradientLearner, guarded_update
+from .base import Learner, SGDAdaptation, guarded_update
 
 
-class Reptile(GradientLearner):
+class Reptile(SGDAdaptation, Learner):
     """`Reptile(model, alpha=0.01, inner_steps=5, epsilon=1.0, epsilon_final=0.0, anneal_iterations=N)`."""
 
     name = "Reptile"
 
-    def __init__(self, model, alpha=0.01, inner_steps=5, epsilon=1.0, epsilon_final=None,
+    def __init__(self, model, *, alpha=0.01, inner_steps=5, epsilon=1.0, epsilon_final=None,
                  anneal_iterations=0, inner_optimizer="sgd", loss=mse):
-        super().__init__(model, alpha, checks.integer("inner_steps", inner_steps, 1), loss=loss)
+        super().__init__(model, alpha=alpha, inner_steps=checks.integer("inner_steps", inner_steps, 1),
+                         loss=loss)
         self.epsilon = checks.positive_number("epsilon", epsilon)
         self.epsilon_final = self.epsilon if epsilon_final is None else float(epsilon_final)
         if not 0 <= self.epsilon_final <= self.epsilon:
@@ -43,13 +44,12 @@ class Reptile(GradientLearner):
 
     @property
     def hyperparameters(self):
-        return {"alpha": self.alpha, "inner_steps": self.inner_steps, "epsilon": self.epsilon,
-                "epsilon_final": self.epsilon_final, "anneal_iterations": self.anneal_iterations,
-                "inner_optimizer": self.inner_optimizer}
+        return {**super().hyperparameters, "epsilon": self.epsilon, "epsilon_final": self.epsilon_final,
+                "anneal_iterations": self.anneal_iterations, "inner_optimizer": self.inner_optimizer}
 
     @property
     def learning_rates(self):
-        return {"alpha (inner step)": self.alpha, "epsilon (outer step)": self.epsilon}
+        return {**super().learning_rates, "epsilon (outer step)": self.epsilon}
 
     def epsilon_at(self, iteration):
         """Linear annealing from epsilon to epsilon_final over anneal_iterations."""
@@ -67,9 +67,9 @@ class Reptile(GradientLearner):
         *_, phi = self.task_path(theta, sx, sy, self.inner_steps, self.alpha)
         return phi, self.loss_fn(qy, self.f(phi, qx))
 
-    def _step(self, sx, sy, qx, qy, vectorized=True):
+    def outer_step(self, sx, sy, qx, qy, vectorized=True):
         """theta <- theta + epsilon * mean_i(phi_i - theta); returns the mean query loss at phi_i."""
-        theta = [tf.convert_to_tensor(v) for v in self.meta_parameters]
+        theta = self.params()
         phis, losses = self.map_tasks(lambda *task: self._final_weights(theta, *task), (sx, sy, qx, qy),
                                       vectorized)
         directions = [tf.reduce_mean(phi, axis=0) - t for phi, t in zip(phis, theta, strict=True)]

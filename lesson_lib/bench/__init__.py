@@ -1,0 +1,16 @@
+"""Benchmarks that print their tables: `python -m lesson_lib.bench COMMAND [--json PATH]`.
+
+One module per command:
+- sinusoid: meta-train every learner in the MAML paper's sinusoid setting and print test MSE
+  beside the paper's Table 2 (`--from-checkpoints`: evaluate the shipped checkpoints);
+- omniglot: 5-way 1-shot and 5-shot Omniglot accuracy of every learner beside the papers;
+- throughput: meta-iterations per second, compiled and vectorised against an eager loop;
+- costs: time and memory of one meta-step as the inner steps grow, each in a fresh process
+  (Lesson 6 plots data/costs.json, made by `python -m lesson_lib.bench costs --json data/costs.json`);
+- widgets: kernel-side time from a slider change to the finished redraw of a playground;
+- notebooks: wall time and peak kernel memory of each lesson, run top to bottom.
+"""
+
+from .cli import COMMANDS, main
+
+__all__ = ["COMMANDS", "main"]

@@ -1,0 +1,15 @@
+"""How each learner is configured and meta-trained, per task family, and the papers' numbers
+(written here and nowhere else): lessons, benchmarks and tests all build learners here.
+
+- `recipes.sinusoid`: the MAML paper's sinusoid regression (Lessons 0-6);
+- `recipes.omniglot`: 5-way few-shot Omniglot (Lesson 7).
+
+Each module has `LEARNERS` (the names), `PAPER` (published numbers), `RECIPES` (how each is
+meta-trained), `learner(name, **overrides)` (a fresh learner) and `load(name, ...)` (the
+shipped checkpoint, with its test-time settings applied).
+"""
+
+from . import omniglot, sinusoid
+from .common import DATA, Recipe
+
+__all__ = ["DATA", "Recipe", "omniglot", "sinusoid"]

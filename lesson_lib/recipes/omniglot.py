@@ -1,0 +1,98 @@
+"""5-way few-shot Omniglot (Lesson 7): how each learner is configured and meta-trained, the
+papers' numbers, and the shipped checkpoints. Each paper's setting is kept where the CPU
+allows; where it does not (iterations, Reptile's test-time steps) the README says so.
+"""
+
+from pathlib import Path
+
+from ..functional import cross_entropy
+from ..learners import MAML, ProtoNet, Reptile, TransferBaseline
+from ..models import conv4
+from ..tasks import GlobalLabels, Omniglot
+from .common import DATA, Recipe, check_name, load_shipped
+
+LEARNERS = ("MAML", "FOMAML", "Reptile", "ProtoNet", "fine-tuned")
+# Published 5-way accuracy (%), 1-shot and 5-shot: MAML Table 1; Reptile Table 1 (v3, not
+# transductive); Prototypical Networks Table 1 (trained 60-way); none for our baseline.
+PAPER = {"MAML": {1: 98.7, 5: 99.9}, "FOMAML": {1: 98.3, 5: 99.2}, "Reptile": {1: 95.39, 5: 98.90},
+         "ProtoNet": {1: 98.8, 5: 99.7}}
+TEST_WAYS = 5
+TEST_SHOTS = (1, 5)
+TEST_QUERIES = 15  # query drawings per class in test episodes
+RESULTS = DATA / "omniglot_results.json"  # the benchmark rows of the shipped checkpoints
+NUM_CLASSES = 4800  # training characters x 4 rotations: the baseline's classifier
+
+# One model per learner serves both 1-shot and 5-shot tests (the papers train one per K; the
+# CPU budget pays for one). MAML: meta-batch 32, K = Q = 1, 1 inner step at alpha 0.4, 3 at
+# test (its code). Reptile: meta-batch 5, 10 training shots, 5 Adam steps (its code); epsilon
+# annealed 1 -> 0.1 over the 4,000 iterations its budget allows (code: 1 -> 0 over 100,000).
+# ProtoNet: 20-way 1-shot episodes with 5 queries (the paper uses 60-way). Baseline: batches
+# of 20 classes x 10 drawings over all 4,800 training classes.
+RECIPES = {
+    "MAML": Recipe(meta_batch=32, ways=5, K=1, Q=1, test_steps=3, minutes=40, eval_every=200),
+    "FOMAML": Recipe(meta_batch=32, ways=5, K=1, Q=1, test_steps=3, minutes=20, eval_every=200),
+    "Reptile": Recipe(meta_batch=5, ways=5, K=10, Q=1, test_steps=10, minutes=20, eval_every=300),
+    "ProtoNet": Recipe(meta_batch=1, ways=20, K=1, Q=5, test_steps=0, minutes=10, eval_every=500),
+    "fine-tuned": Recipe(meta_batch=1, ways=20, K=5, Q=5, test_steps=50, minutes=8, eval_every=500),
+}
+
+_BUILD = {  # name -> (ways, seed, overrides) -> learner, on the conv4 model (MAML appendix A.1)
+    "MAML": lambda ways, seed, o: MAML(conv4(ways, seed=seed), **{"alpha": 0.4, "inner_steps": 1,
+                                                                "loss": cross_entropy, **o}),
+    "FOMAML": lambda ways, seed, o: MAML(conv4(ways, seed=seed), **{"alpha": 0.4, "inner_steps": 1,
+                                                                  "second_order": False,
+                                                                  "loss": cross_entropy, **o}),
+    "Reptile": lambda ways, seed, o: Reptile(conv4(ways, seed=seed), **{
+        "alpha": 1e-3, "inner_steps": 5, "inner_optimizer": "adam", "epsilon": 1.0, "epsilon_final": 0.1,
+        "anneal_iterations": 4_000, "loss": cross_entropy, **o}),
+    "ProtoNet": lambda ways, seed, o: ProtoNet(conv4(head=False, seed=seed), **o),
+    "fine-tuned": lambda ways, seed, o: TransferBaseline(conv4(head=False, seed=seed), **{
+        "num_classes": NUM_CLASSES, "alpha": 0.5, **o}),
+}
+
+
+def learner(name, *, ways=TEST_WAYS, seed=0, **overrides):
+    """A fresh Omniglot learner `name` on the conv4 model with a `ways`-way head (learners
+    without a head ignore `ways`); `overrides` replace any of its settings."""
+    check_name(name, LEARNERS)
+    made = _BUILD[name](ways, seed, overrides)
+    made.eval_chunk = 25  # 25 tasks of 80 images per compiled call keeps memory near 1 GB
+    return made
+
+
+def training_tasks(name, seed=0, **loader):
+    """The episodes learner `name` is meta-trained on: Omniglot's training split with the
+    recipe's ways (the baseline: global labels over every training class)."""
+    tasks = Omniglot("train", ways=RECIPES[check_name(name, LEARNERS)].ways, seed=seed, **loader)
+    return GlobalLabels(tasks) if name == "fine-tuned" else tasks
+
+
+def checkpoint_name(name):
+    return f"omniglot_{name.lower().replace('-', '_')}_{TEST_WAYS}way.npz"
+
+
+def load(name, data_dir=DATA):
+    """The shipped 5-way learner `name` with its test-time settings (MAML adapts 3 steps,
+    Reptile 10); returns (learner, manifest)."""
+    shipped = learner(name)
+    manifest = load_shipped(shipped, Path(data_dir) / checkpoint_name(name))
+    return shipped, manifest
+
+
+def with_ways(trained, ways):
+    """The learner `trained` for N-way tasks, N <= the ways it was meta-trained for: a model
+    whose head keeps the first N of the trained head's outputs (labels are shuffled during
+    meta-training, so every output row is an equally good start), with the same alpha and
+    steps. Learners without a fixed head (`fixed_ways` None) take any N and are returned as
+    they are."""
+    if trained.fixed_ways is None or ways == trained.fixed_ways:
+        return trained
+    if not 2 <= ways <= trained.fixed_ways:
+        raise ValueError(f"ways must be in [2, {trained.fixed_ways}] for {trained.name} (its head has "
+                         f"{trained.fixed_ways} outputs), got {ways}")
+    narrow = learner(trained.name, ways=ways, alpha=trained.alpha, inner_steps=trained.inner_steps)
+    state = {key: value[..., :ways] if value.shape != target.shape else value
+             for (key, value), target in zip(trained.get_state().items(), narrow.get_state().values(),
+                                             strict=True)}
+    narrow.set_state(state)
+    return narrow
