@@ -1,4 +1,5 @@
 # Quick start: `make lab` (install and open the lessons) and `make test` (install and run every test).
+# The inner loop while developing: `make test-fast` (lint and every unit test not marked slow).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -16,7 +17,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # extra flags, e.g. `make voila VOILA_FLAGS="--no-browser --port=8867"`.
 VOILA_FLAGS ?=
 
-.PHONY: lab voila test lint bench clean
+.PHONY: lab voila test test-fast bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,10 @@ voila: $(VENV)/.lab-installed
 test: $(VENV)/.test-installed
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
+
+test-fast: $(VENV)/.test-installed
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m pytest -m "not slow and not notebooks and not browser" tests
 
 bench: $(VENV)/.lab-installed
 	$(BIN)/python -m lesson_lib.bench throughput

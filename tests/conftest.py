@@ -1,5 +1,7 @@
 """Shared fixtures. Tests run on the CPU in float32 unless a test asks for float64."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +33,39 @@ def fake_images():
     return make
 
 
+NOTEBOOK, BROWSER = pytest.mark.notebooks, pytest.mark.browser
+BROWSER_RUN = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
 def pytest_collection_modifyitems(config, items):
-    """Run the browser tests (tests/browser) last. Playwright's sync API leaves its event loop
-    marked as running in this process until the session ends; widget tests that ran after it
-    would see a "running" loop, schedule their coalesced redraws on it, and never see them drawn."""
-    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+    """Mark the lessons (nbval) `notebooks` and everything under tests/browser `browser`, so
+    `-m "not slow and not notebooks and not browser"` (make test-fast) can leave them out."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(NOTEBOOK)
+        if "browser" in item.path.relative_to(ROOT).parts[:2]:
+            item.add_marker(BROWSER)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """Browser tests selected together with others run in their own pytest process at the end:
+    Playwright's sync API leaves its event loop marked as running in the process that used it,
+    and in-process widget tests after it would schedule their redraws on a loop that never turns."""
+    items = session.items
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if browser and len(browser) < len(items):
+        session.config.stash[BROWSER_RUN] = [item.nodeid for item in browser]
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        session.config.hook.pytest_deselected(items=browser)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    nodeids = session.config.stash.get(BROWSER_RUN, None)
+    if not nodeids:
+        return
+    print(f"\n\n=== {len(nodeids)} browser tests, in their own process ===", flush=True)
+    done = subprocess.run([sys.executable, "-m", "pytest", *nodeids], cwd=ROOT)
+    if done.returncode not in (0, 5):  # 5: nothing collected
+        session.exitstatus = done.returncode

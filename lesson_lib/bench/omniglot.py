@@ -89,8 +89,9 @@ def run(args):
         curves[name] = fields["accuracy_vs_seconds"]
         for K in recipes.TEST_SHOTS:
             mean, ci95 = accuracy(learner, episodes[K], fields["test_steps"])
-            rows.append({"learner": name, "ways": recipes.TEST_WAYS, "shots": K, "accuracy": round(100 * mean, 2),
-                         "ci95": round(100 * ci95, 2), "episodes": args.test_episodes,
+            rows.append({"learner": name, "ways": recipes.TEST_WAYS, "shots": K,
+                         "accuracy": round(100 * mean, 2), "ci95": round(100 * ci95, 2),
+                         "episodes": args.test_episodes,
                          "train_seconds": fields["train_seconds"], "iterations": fields["iterations"],
                          "test_steps": fields["test_steps"], "paper": recipes.PAPER.get(name, {}).get(K)})
             print(f"{name} {K}-shot: {rows[-1]['accuracy']:.2f} +- {rows[-1]['ci95']:.2f}", flush=True)

@@ -1,0 +1,103 @@
+"""The recipes are the one place learners are configured and papers' numbers written: loading
+applies the manifest's test-time settings, learners state their capabilities, and no lesson
+types a paper's number."""
+
+import re
+
+import numpy as np
+import pytest
+
+from lesson_lib.learners import MAML
+from lesson_lib.models import mlp
+from lesson_lib.omniglot_playground import OmniglotPlayground
+from lesson_lib.recipes import omniglot, sinusoid
+from lesson_lib.tasks import Omniglot
+
+
+def test_omniglot_load_applies_the_test_time_steps():
+    """MAML trains with 1 inner step and is tested with 3; Reptile 5 and 10 (their manifests)."""
+    for name, trained, tested in (("MAML", 1, 3), ("FOMAML", 1, 3), ("Reptile", 5, 10),
+                                  ("fine-tuned", 50, 50)):
+        assert omniglot.learner(name).inner_steps == trained
+        learner, manifest = omniglot.load(name)
+        assert learner.inner_steps == manifest["test_steps"] == tested, name
+        assert manifest["hyperparameters"]["inner_steps"] == trained  # what it was meta-trained with
+
+
+def test_omniglot_playground_opens_each_learner_at_its_test_time_steps(fake_images):
+    learners = {name: omniglot.load(name)[0] for name in ("MAML", "Reptile", "ProtoNet")}
+    playground = OmniglotPlayground(learners, Omniglot("test", images=fake_images(40)), learner="MAML")
+    assert playground.steps.value == 3 and playground.alpha.value == pytest.approx(0.4)
+    playground.chooser.value = "Reptile"
+    assert playground.steps.value == 10 and playground.alpha.value == pytest.approx(1e-3)
+    playground.chooser.value = "ProtoNet"
+    assert playground.steps.disabled and playground.alpha.disabled and playground.ways.max == 20
+
+
+def test_sinusoid_load_applies_the_tuned_alpha():
+    learner, manifest = sinusoid.load("pretrained")
+    assert learner.alpha == manifest["test_alpha"] and learner.inner_steps == 0
+
+
+def test_factory_overrides_and_refuses_what_does_not_apply():
+    maml = sinusoid.learner("MAML", inner_steps=3, second_order=False)
+    assert (maml.name, maml.inner_steps, maml.alpha) == ("FOMAML", 3, 0.01)
+    assert sinusoid.learner("Reptile", iterations=100).anneal_iterations == 100
+    with pytest.raises(ValueError, match=r"name must be one of \('MAML'"):
+        sinusoid.learner("maml")
+    with pytest.raises(TypeError, match=r"model does not apply to CNP"):
+        sinusoid.learner("CNP", model=mlp())
+    with pytest.raises(TypeError):  # settings after the model are keyword-only
+        MAML(mlp(), 0.1)
+
+
+CAPABILITIES = {  # name: (uses_alpha, adapts_by_steps, fixed_ways, has an outer optimizer)
+    "MAML": (True, True, 5, True), "FOMAML": (True, True, 5, True), "Reptile": (True, True, 5, False),
+    "ProtoNet": (False, False, None, True), "fine-tuned": (True, True, None, True)}
+
+
+@pytest.mark.parametrize("name", omniglot.LEARNERS)
+def test_omniglot_capabilities(name):
+    learner = omniglot.learner(name)
+    uses_alpha, adapts, ways, optimizer = CAPABILITIES[name]
+    assert (learner.uses_alpha, learner.adapts_by_steps, learner.fixed_ways) == (uses_alpha, adapts, ways)
+    assert hasattr(learner, "optimizer") == optimizer and ("beta" in learner.hyperparameters) == optimizer
+
+
+@pytest.mark.parametrize("name", sinusoid.LEARNERS)
+def test_sinusoid_capabilities(name):
+    learner = sinusoid.learner(name)
+    assert learner.adapts_by_steps == (name != "CNP")
+    assert learner.uses_alpha == (name not in ("CNP", "Meta-LSTM"))
+    assert hasattr(learner, "optimizer") == (name != "Reptile")
+    assert ("beta" in learner.learning_rates.__repr__()) == (name != "Reptile")
+
+
+def paper_spellings(value):
+    """How a paper's number could be typed: as written, with two decimals, and (for
+    percentages) rounded to one."""
+    spellings = {repr(value), f"{value:.2f}"}
+    if value > 10:
+        spellings.add(f"{value:.1f}")
+    return spellings
+
+
+def test_no_lesson_types_a_papers_number(root):
+    import nbformat
+
+    numbers = {s for family in (sinusoid, omniglot) for steps in family.PAPER.values()
+               for v in steps.values() for s in paper_spellings(v)}
+    pattern = re.compile(r"(?<![\d.])(" + "|".join(re.escape(n) for n in sorted(numbers)) + r")(?![\d])")
+    found = [f"{path.name} cell {i}: {m.group(0)}" for path in sorted((root / "notebooks").rglob("*.ipynb"))
+             for i, cell in enumerate(nbformat.read(path, as_version=4).cells)
+             for m in pattern.finditer(cell.source)]
+    assert not found, f"paper numbers typed in lessons (read them from lesson_lib.recipes): {found}"
+
+
+def test_readme_quotes_the_recipes_paper_numbers(root):
+    readme = (root / "README.md").read_text()
+    for name, paper in sinusoid.PAPER.items():
+        assert " / ".join(f"{paper[s]:.2f}" for s in sinusoid.TEST_STEPS) in readme, name
+    for name, paper in omniglot.PAPER.items():
+        shown = " / ".join(f"{np.round(paper[K], 1):g}" for K in omniglot.TEST_SHOTS)
+        assert shown in readme, (name, shown)
