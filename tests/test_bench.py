@@ -17,6 +17,7 @@ def rows_by(rows, **where):
     return [r for r in rows if all(r[k] == v for k, v in where.items())]
 
 
+@pytest.mark.slow
 def test_sinusoid_trains_saves_and_writes_rows(tmp_path):
     out = tmp_path / "rows.json"
     bench.main(["sinusoid", "--iterations", "20", "--test-tasks", "20", "--eval-every", "10",
@@ -34,6 +35,7 @@ def test_sinusoid_trains_saves_and_writes_rows(tmp_path):
         assert manifest["iterations"] == 20 and manifest["command"].startswith("python -m lesson_lib.bench")
 
 
+@pytest.mark.slow
 def test_shipped_checkpoints_match_the_paper(tmp_path):
     out = tmp_path / "rows.json"
     bench.main(["sinusoid", "--from-checkpoints", "--json", str(out)])
@@ -52,6 +54,7 @@ def test_shipped_checkpoints_match_the_paper(tmp_path):
         assert row["mse"] < baseline["mse"] / 2, f"{name}: {row['mse']:.3f} vs baseline {baseline['mse']:.3f}"
 
 
+@pytest.mark.slow
 def test_throughput_rows(tmp_path):
     out = tmp_path / "rows.json"
     bench.main(["throughput", "--seconds", "0.2", "--json", str(out)])
@@ -68,6 +71,7 @@ def test_unknown_command_is_refused():
         bench.main(["fly"])
 
 
+@pytest.mark.slow
 def test_widgets_rows(tmp_path):
     out = tmp_path / "rows.json"
     bench.main(["widgets", "--json", str(out)])
@@ -76,6 +80,7 @@ def test_widgets_rows(tmp_path):
     assert 0 < row["median_ms"] <= row["p95_ms"]
 
 
+@pytest.mark.slow
 def test_costs_rows(tmp_path):
     out = tmp_path / "rows.json"
     bench.main(["costs", "--learners", "CNP", "--json", str(out)])

@@ -25,6 +25,7 @@ def small_episode(tasks=2, ways=3, K=2, Q=2, size=8, dtype="float64", seed=0):
     return Episode(flat(x, support), flat(y, support), flat(x, query), flat(y, query))
 
 
+@pytest.mark.slow
 def test_conv4_second_order_maml_gradient_matches_finite_differences():
     keras.utils.set_random_seed(0)
     model = conv4(ways=3, filters=3, image_size=8, dtype="float64")
@@ -94,7 +95,8 @@ def test_transfer_baseline_head_step_by_hand():
 
 
 @pytest.mark.parametrize("make", [
-    lambda: MAML(conv4(3, filters=4, image_size=8, dtype="float64"), alpha=0.3, loss=cross_entropy),
+    pytest.param(lambda: MAML(conv4(3, filters=4, image_size=8, dtype="float64"), alpha=0.3,
+                              loss=cross_entropy), marks=pytest.mark.slow),
     lambda: ProtoNet(conv4(head=False, filters=4, image_size=8, dtype="float64")),
 ], ids=["MAML", "ProtoNet"])
 def test_vectorized_equals_loop(make):
@@ -124,6 +126,7 @@ def test_accuracy_counts_correct_queries():
     np.testing.assert_allclose(curve.mean, 2 / 3)
 
 
+@pytest.mark.slow
 def test_maml_learns_fake_omniglot_quickly(fake_images):
     """A smoke test of the whole path on synthetic characters: the query loss after
     adaptation falls, and adapted accuracy stays above chance."""

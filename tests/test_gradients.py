@@ -26,6 +26,10 @@ def episode():
     return Sinusoid(seed=5, dtype="float64").sample(3, K=5, Q=7)
 
 
+SLOW = pytest.mark.slow  # finite differences over every weight, eagerly: 10-80 s each
+
+
+@SLOW
 @pytest.mark.parametrize("steps", [1, 2])
 @pytest.mark.parametrize("api,batch_norm",
                          [("sequential", False), ("functional", False), ("sequential", True)])
@@ -37,6 +41,17 @@ def test_second_order_matches_finite_differences(steps, api, batch_norm):
     assert relative_error(flat(grads), fd) < 1e-4
     # the check can fail: the first-order gradient is measurably different from the truth
     _, first_order = make(steps, False, api, batch_norm).meta_gradient(ep)
+    assert relative_error(flat(first_order), fd) > 1e-3
+
+
+def test_second_order_matches_finite_differences_on_a_small_network():
+    """The same check as above on a 1-6-1 network (19 weights), quick enough for make test-fast."""
+    model = mlp(hidden=(6,), activation="tanh", dtype="float64", seed=3)
+    learner = MAML(model, alpha=ALPHA, inner_steps=2)
+    ep = episode()
+    fd = finite_differences(learner, ep)
+    assert relative_error(flat(learner.meta_gradient(ep)[1]), fd) < 1e-4
+    first_order = MAML(model, alpha=ALPHA, inner_steps=2, second_order=False).meta_gradient(ep)[1]
     assert relative_error(flat(first_order), fd) > 1e-3
 
 
@@ -77,6 +92,7 @@ def test_vectorized_equals_eager_loop(second_order):
     np.testing.assert_allclose(flat(grads_v), flat(grads_l), rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_stock_keras_batch_norm_second_derivative_is_inexact():
     """Why lesson_lib.layers.BatchNormalization exists: the stock layer's second-order
     meta-gradient misses finite differences by far more than round-off, and MAML warns."""

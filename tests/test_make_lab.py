@@ -9,6 +9,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 
 def free_port():
     with socket.socket() as s:
@@ -24,6 +26,7 @@ def get(url):
         return error.code
 
 
+@pytest.mark.slow
 def test_make_lab_serves_notebooks_on_localhost_with_token(root, tmp_path):
     port = free_port()
     log = tmp_path / "lab.log"

@@ -20,6 +20,7 @@ def test_invariant_to_the_order_of_support_points():
     assert not np.allclose(a, learner.predict(other, ep.query_x, steps=0), atol=1e-3)
 
 
+@pytest.mark.slow
 def test_curve_is_flat_and_training_lowers_the_loss():
     learner = CNP(width=32, seed=0)
     ep = Sinusoid(seed=5).sample(50, K=10, Q=20)

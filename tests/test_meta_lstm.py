@@ -46,6 +46,7 @@ def test_starts_close_to_gradient_descent_with_a_small_step():
     assert np.all(i > 0.006) and np.all(i < 0.02)  # sigmoid(U(-5, -4))
 
 
+@pytest.mark.slow
 def test_no_second_derivatives_by_default():
     ep = Sinusoid(seed=4, dtype="float64").sample(2, K=5)
     first = MetaLSTM(mlp(hidden=(8,), dtype="float64", seed=2), inner_steps=2)

@@ -15,6 +15,7 @@ from lesson_lib.tasks import Omniglot
 ROW_KEYS = {"learner", "ways", "shots", "accuracy", "ci95", "episodes", "train_seconds"}
 
 
+@pytest.mark.slow
 def test_trains_for_a_budget_saves_and_writes_rows(tmp_path):
     out = tmp_path / "rows.json"
     rows = bench.main(["omniglot", "--learners", "ProtoNet", "--minutes", "0.05", "--test-episodes", "20",
@@ -32,6 +33,7 @@ def fixed_episodes():
     return {K: test.sample(100, K, 15) for K in (1, 5)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", recipes.LEARNERS)
 def test_shipped_checkpoint_accuracy(name, fixed_episodes):
     """Each shipped learner scores, on 100 fixed test episodes, what the benchmark measured on

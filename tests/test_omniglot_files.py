@@ -44,6 +44,7 @@ def test_resize_inverts_and_shrinks():
     assert small[0].max() == 0 and small[1, 14, 14] == 255 and small[1, 0, 0] == 0
 
 
+@pytest.mark.slow
 def test_zip_folder_and_cache_agree(tmp_path, small_reference):
     folder = tmp_path / "copy"
     for name in SMALL:  # one part as an extracted folder, the other as the archive
@@ -61,6 +62,7 @@ def test_zip_folder_and_cache_agree(tmp_path, small_reference):
     np.testing.assert_array_equal(files.load_characters("small", source=folder, cache=cache), images)
 
 
+@pytest.mark.slow
 def test_npz_arrays_are_a_source(tmp_path):
     images = files.load_characters("full", source=SHARED, cache=tmp_path, download=False)
     assert images.shape == (1623, 20, 28, 28) and images.dtype == np.uint8
@@ -112,6 +114,7 @@ def server():
     httpd.server_close()
 
 
+@pytest.mark.slow
 def test_download_success_then_cached(server, tmp_path, monkeypatch, small_reference):
     monkeypatch.setattr(files, "URL", server + "ok/")
     monkeypatch.delenv(files.SOURCE_ENV, raising=False)

@@ -58,6 +58,7 @@ def test_new_task_changes_the_drawing(playground):
     assert playground.image.value != before
 
 
+@pytest.mark.slow
 def test_divergence_is_shown_not_raised(playground):
     pg = playground
     pg.chooser.value = "MAML"

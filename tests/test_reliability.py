@@ -48,6 +48,7 @@ print(json.dumps(h.losses))
 """
 
 
+@pytest.mark.slow
 def test_same_seed_same_losses_in_fresh_processes():
     runs = [json.loads(subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
                                       check=True).stdout.strip().splitlines()[-1]) for _ in range(2)]
@@ -55,6 +56,7 @@ def test_same_seed_same_losses_in_fresh_processes():
     assert runs[0] == runs[1]
 
 
+@pytest.mark.slow
 def test_checkpoint_round_trip_is_exact(tmp_path):
     learner = MAML(mlp(hidden=(16,), batch_norm=True, seed=1), alpha=0.02)
     meta_train(learner, Sinusoid(1), 5, progress=False, checkpoint=tmp_path / "a.npz", note="test")

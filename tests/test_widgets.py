@@ -39,6 +39,7 @@ def test_steps_slider_draws_the_adapted_prediction(playground, learners):
     assert playground.image.value[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_adaptation_curve_matches_the_learner(playground, learners):
     playground.K.value = 10
     curve = line(playground.ax_curve, "MAML").get_ydata()
@@ -98,6 +99,7 @@ def test_bad_arguments(learners):
         SinusoidPlayground(learners, steps=25)
 
 
+@pytest.mark.slow
 def test_training_playground_runs_compares_and_explains_divergence():
     from lesson_lib.learners import MAML
     from lesson_lib.models import mlp
@@ -118,7 +120,7 @@ def test_training_playground_runs_compares_and_explains_divergence():
 def test_a_failing_redraw_is_explained_in_the_readout(capsys):
     import ipywidgets as W
 
-    from lesson_lib.widgets import CoalescingRedraw
+    from lesson_lib.playground import CoalescingRedraw
 
     def draw():
         raise RuntimeError("no figure today")
