@@ -1,0 +1,27 @@
+"""Comparing a student's answer with the reference: as arrays, with tolerances that round-off
+cannot break, and a short description of how far apart they are."""
+
+import numpy as np
+
+
+def as_arrays(values):
+    """A tensor, an array or a list of them as a list of float64 arrays (None stays None)."""
+    if isinstance(values, (list, tuple)):
+        return [None if v is None else np.asarray(v, dtype=np.float64) for v in values]
+    return [np.asarray(values, dtype=np.float64)]
+
+
+def close(a, b, rtol=1e-6, atol=1e-9):
+    a, b = as_arrays(a), as_arrays(b)
+    return len(a) == len(b) and all(
+        x is not None and y is not None and x.shape == y.shape and np.allclose(x, y, rtol=rtol, atol=atol)
+        for x, y in zip(a, b, strict=True))
+
+
+def largest_difference(a, b):
+    return max(float(np.max(np.abs(x - y))) for x, y in zip(as_arrays(a), as_arrays(b), strict=True))
+
+
+def relative_error(a, b):
+    a, b = (np.concatenate([x.ravel() for x in as_arrays(v)]) for v in (a, b))
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-300))
