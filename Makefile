@@ -17,7 +17,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # extra flags, e.g. `make voila VOILA_FLAGS="--no-browser --port=8867"`.
 VOILA_FLAGS ?=
 
-.PHONY: lab voila test test-fast bench clean
+.PHONY: lab voila test test-fast student bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ $(BIN)/python:
 
 $(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e .
+	touch $@
+
+$(VENV)/.teach-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[teach]'
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
@@ -44,6 +48,11 @@ test: $(VENV)/.test-installed
 test-fast: $(VENV)/.test-installed
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -m "not slow and not notebooks and not browser" tests
+
+# The student edition (exercise stubs instead of solutions, no outputs) for a teacher to hand out.
+STUDENT_DIR ?= student
+student: $(VENV)/.teach-installed
+	$(BIN)/python -m lesson_lib.student_edition notebooks $(STUDENT_DIR)
 
 bench: $(VENV)/.lab-installed
 	$(BIN)/python -m lesson_lib.bench throughput

@@ -12,12 +12,12 @@ import lesson_lib  # noqa: F401  (sets quiet TensorFlow logging before TF is imp
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def root():
     return ROOT
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def fake_images():
     """fake_images(characters) -> uint8 [characters, 20, 28, 28] Omniglot-shaped drawings:
     character c, drawing d has pixel (0, 0) = c, (0, 1) = d and an asymmetric mark, so every

@@ -50,8 +50,8 @@ def test_bad_input(name):
         make(name, **{rate: float("nan")})
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "Meta-LSTM" else n
-                                  for n in LEARNERS])
+@pytest.mark.slow  # 3-8 s per learner
+@pytest.mark.parametrize("name", LEARNERS)
 def test_checkpoint_round_trip_and_loop_equals_vectorized(name, tmp_path):
     learner = make(name)
     meta_train(learner, Sinusoid(1), 3, K=5, progress=False, checkpoint=tmp_path / "a.npz")

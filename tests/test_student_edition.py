@@ -1,0 +1,67 @@
+"""`make student`: every exercise of the teacher's edition becomes a stub in the student edition
+(nbgrader's markers and preprocessors), outputs are cleared, and a student lesson runs top to
+bottom with every checker answering "not yet implemented" (no error, no traceback)."""
+
+import json
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from lesson_lib.student_edition import is_exercise, write_student_edition
+
+WITH_EXERCISES = ("02_maml.ipynb", "03_reptile.ipynb", "07_few_shot_omniglot.ipynb")
+
+
+@pytest.fixture(scope="module")
+def edition(root, tmp_path_factory):
+    dest = tmp_path_factory.mktemp("student")
+    return dest, write_student_edition(root / "notebooks", dest)
+
+
+def test_every_exercise_becomes_a_stub(root, edition):
+    dest, counts = edition
+    assert set(counts) == {p.name for p in (root / "notebooks").glob("*.ipynb")}
+    assert all(counts[name] >= 2 for name in WITH_EXERCISES)
+    for name, count in counts.items():
+        teacher = nbformat.read(root / "notebooks" / name, as_version=4)
+        student = nbformat.read(dest / name, as_version=4)
+        assert len(student.cells) == len(teacher.cells) and "widgets" not in student.metadata
+        exercises = [(t, s) for t, s in zip(teacher.cells, student.cells, strict=True) if is_exercise(t)]
+        assert len(exercises) == count
+        for t, s in exercises:
+            solution = t.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0].strip()
+            assert "raise NotImplementedError()" in s.source and solution not in s.source, s.source
+            # the signature and docstring (the exercise's statement) stay as they are
+            assert s.source.split("# YOUR CODE HERE")[0] == t.source.split("### BEGIN SOLUTION")[0]
+            assert t.metadata["jupyter"]["source_hidden"]  # revealed by a click in the teacher's edition
+            assert "source_hidden" not in s.metadata.get("jupyter", {})
+        assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+
+
+def test_the_teacher_edition_is_correct(root):
+    """Every checker's stored output in the teacher's edition says "correct" (nbval compares it
+    again on every run: those cells carry the nbval-check-output tag)."""
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        checks = [c for c in cells if "nbval-check-output" in c.metadata.get("tags", [])]
+        assert len(checks) == sum(map(is_exercise, cells)), path.name
+        for cell in checks:
+            text = json.dumps(cell.outputs)
+            assert "exercise-correct" in text and ": correct: " in text, (path.name, cell.source)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", WITH_EXERCISES)
+def test_a_student_lesson_runs_and_says_not_yet_implemented(edition, root, name):
+    dest, counts = edition
+    notebook = nbformat.read(dest / name, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(root / "notebooks")}}).execute()
+    errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, errors
+    checks = [c for c in notebook.cells if "nbval-check-output" in c.metadata.get("tags", [])]
+    assert len(checks) == counts[name]
+    for cell in checks:
+        text = json.dumps(cell.outputs)
+        assert "exercise-not-yet-implemented" in text and "Traceback" not in text, cell.source
