@@ -1,6 +1,8 @@
 """`make student`: every exercise of the teacher's edition becomes a stub in the student edition
-(nbgrader's markers and preprocessors), outputs are cleared, and a student lesson runs top to
-bottom with every checker answering "not yet implemented" (no error, no traceback)."""
+(nbgrader's markers and preprocessors), every other cell stays as it is, outputs are cleared, and
+a student lesson runs with every checker answering "not yet implemented" (no error, no
+traceback). Only the cells that differ from the teacher's edition (with the lesson's imports)
+are run here: nbval already runs every other cell of the teacher's edition."""
 
 import json
 
@@ -29,6 +31,8 @@ def test_every_exercise_becomes_a_stub(root, edition):
         assert len(student.cells) == len(teacher.cells) and "widgets" not in student.metadata
         exercises = [(t, s) for t, s in zip(teacher.cells, student.cells, strict=True) if is_exercise(t)]
         assert len(exercises) == count
+        assert all(t.source == s.source for t, s in zip(teacher.cells, student.cells, strict=True)
+                   if not is_exercise(t))
         for t, s in exercises:
             solution = t.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0].strip()
             assert "raise NotImplementedError()" in s.source and solution not in s.source, s.source
@@ -51,11 +55,20 @@ def test_the_teacher_edition_is_correct(root):
             assert "exercise-correct" in text and ": correct: " in text, (path.name, cell.source)
 
 
+def exercise_section(notebook):
+    """The lesson's first code cell (its imports) and the code cells of its exercise section."""
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    start = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("## Exercises"))
+    end = max(i for i, c in enumerate(notebook.cells) if "nbval-check-output" in c.metadata.get("tags", []))
+    notebook.cells = [code[0]] + [c for c in notebook.cells[start:end + 1] if c.cell_type == "code"]
+    return notebook
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", WITH_EXERCISES)
 def test_a_student_lesson_runs_and_says_not_yet_implemented(edition, root, name):
     dest, counts = edition
-    notebook = nbformat.read(dest / name, as_version=4)
+    notebook = exercise_section(nbformat.read(dest / name, as_version=4))
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(root / "notebooks")}}).execute()
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
