@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+from .options import wanted
 from .table import Table
 
 HELP = "time and memory of a meta-step as inner steps grow"
@@ -25,7 +26,7 @@ def run(args):
                    ("ms per meta-step", lambda r: f"{r['ms_per_meta_step']:.1f}"),
                    ("memory MB", lambda r: f"{r['memory_mb']:.0f}")])
     for name in LEARNERS:
-        if args.learners and name not in args.learners:
+        if not wanted(name, args):
             continue
         for steps in STEPS if name != "CNP" else (0,):
             done = subprocess.run([sys.executable, "-m", "lesson_lib.bench.cost_probe", name, str(steps),

@@ -19,7 +19,7 @@ from ..recipes import DATA
 from ..recipes import omniglot as recipes
 from ..tasks import Omniglot
 from ..training import DivergenceError, meta_train
-from .options import add_checkpoint_arguments, selected
+from .options import add_checkpoint_arguments, wanted
 from .table import print_table
 
 HELP = "5-way Omniglot accuracy of every learner vs the papers"
@@ -77,7 +77,7 @@ def run(args):
     episodes = {K: test.sample(args.test_episodes, K, recipes.TEST_QUERIES) for K in recipes.TEST_SHOTS}
     tracking = Omniglot("test", ways=recipes.TEST_WAYS, seed=30_000 + args.seed, subset=args.subset)
     tracking = tracking.sample(100, 1, recipes.TEST_QUERIES)
-    for name in selected(recipes.LEARNERS, args):
+    for name in filter(lambda n: wanted(n, args), recipes.LEARNERS):
         if args.from_checkpoints:
             learner, fields = recipes.load(name, args.data_dir)
         else:

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 
-def selected(names, args):
-    """The names the command's --learners option keeps (all when it is not given)."""
-    return [n for n in names if not args.learners or n in args.learners]
+def wanted(name, args):
+    """Whether the command's --learners option keeps learner `name` (all when it is not given)."""
+    return not args.learners or name in args.learners
 
 
 def add_checkpoint_arguments(parser, data_dir):

@@ -13,7 +13,7 @@ from ..recipes import DATA
 from ..recipes import sinusoid as recipes
 from ..tasks import Sinusoid
 from ..training import DivergenceError, meta_train
-from .options import add_checkpoint_arguments
+from .options import add_checkpoint_arguments, wanted
 from .table import print_table
 
 HELP = "MAML paper Table 2 reproduction"
@@ -106,7 +106,7 @@ def run(args):
     episodes = {K: test.sample(args.test_tasks, K, recipes.TEST_QUERIES) for K in (5, 10)}
     validation = Sinusoid(seed=20_000 + args.seed).sample(args.test_tasks, 5, recipes.TEST_QUERIES)
     for name, train_K, test_Ks in recipes.RUNS:
-        if args.learners and name not in args.learners:
+        if not wanted(name, args):
             continue
         if args.from_checkpoints:
             learner, manifest = recipes.load(name, train_K, args.data_dir)

@@ -7,6 +7,7 @@ import time
 
 from ..recipes import sinusoid as recipes
 from ..tasks import Sinusoid
+from .options import wanted
 from .table import Table
 
 HELP = "meta-iterations per second"
@@ -37,7 +38,7 @@ def run(args):
                    ("trace s", lambda r: r["trace_seconds"] and f"{r['trace_seconds']:.2f}")],
                   title="meta-batch 25, K = 10")
     for name, settings in CONFIGS:
-        if args.learners and name not in args.learners:
+        if not wanted(name, args):
             continue
         learner = recipes.learner(name, seed=args.seed, **settings)
         steps, second_order = learner.inner_steps, getattr(learner, "second_order", False)

@@ -21,7 +21,3 @@ def close(a, b, rtol=1e-6, atol=1e-9):
 def largest_difference(a, b):
     return max(float(np.max(np.abs(x - y))) for x, y in zip(as_arrays(a), as_arrays(b), strict=True))
 
-
-def relative_error(a, b):
-    a, b = (np.concatenate([x.ravel() for x in as_arrays(v)]) for v in (a, b))
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-300))

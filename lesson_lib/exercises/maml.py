@@ -5,9 +5,10 @@ import numpy as np
 import tensorflow as tf
 
 from ..functional import FunctionalModel, adapt, mse
+from ..gradcheck import flat, relative_error
 from ..models import mlp
 from ..tasks import Sinusoid
-from .compare import close, relative_error
+from .compare import close
 from .feedback import call, checker, wrong
 
 ALPHA = 0.1  # large enough that the second-order term is far above round-off
@@ -68,7 +69,7 @@ def check_maml_task_loss(maml_task_loss):
         first.watch(theta)
         first_order = reference(theta, second_order=False)
     fd = _central_differences(lambda w: call(maml_task_loss, f, w, sx, sy, qx, qy, ALPHA), theta)
-    error = relative_error(grads, fd)
+    error = relative_error(flat(grads), flat(fd))
     if close(grads, first.gradient(first_order, theta)) or error > 1e-4:
         wrong(f"the value is right, but its meta-gradient is {error:.1e} off finite differences: it misses "
               f"the second-order term. Did you stop the inner gradient (tf.stop_gradient, .numpy(), or an "
