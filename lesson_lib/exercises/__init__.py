@@ -6,13 +6,13 @@ answers in one sentence: what is wrong, or that it is right. It never shows a tr
 Lessons mark their solutions the way nbgrader does (`### BEGIN SOLUTION` / `### END SOLUTION`);
 `make student` writes the student edition, whose stubs raise NotImplementedError (each
 checker then says "not yet implemented").
+
+One module per lesson topic; each line below re-exports one module's checkers.
 """
+# ruff: noqa: F401
 
 from .feedback import Feedback
 from .inner_loop import check_sgd_step
 from .maml import check_maml_task_loss
 from .protonet import check_protonet_logits, check_prototypes
 from .reptile import check_epsilon_schedule, check_reptile_update
-
-__all__ = ["Feedback", "check_epsilon_schedule", "check_maml_task_loss", "check_protonet_logits",
-           "check_prototypes", "check_reptile_update", "check_sgd_step"]
