@@ -1,0 +1,48 @@
+"""Every lesson has the same frame: a header with its prerequisites, the time it takes, the papers
+it follows (linked) and its goals; at least two exercises, each followed by its checker; and a
+closing "Check yourself" section that says which goals it checks."""
+
+import re
+
+import nbformat
+import pytest
+
+from lesson_lib.student_edition import is_exercise
+
+HEADER = ("**Prerequisites.**", "**Time.**", "**Papers.**", "**Goals.**")
+
+
+def lessons(root):
+    return sorted((root / "notebooks").glob("*.ipynb"))
+
+
+def test_lessons_exist(root):
+    assert len(lessons(root)) >= 8
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_lesson_frame(root, index):
+    paths = lessons(root)
+    if index >= len(paths):
+        pytest.skip(f"there are {len(paths)} lessons")  # the count itself is checked above
+    path = paths[index]
+    cells = nbformat.read(path, as_version=4).cells
+    head = cells[0].source
+    assert cells[0].cell_type == "markdown" and head.startswith("# Lesson "), path.name
+    for field in HEADER:
+        assert field in head, f"{path.name}: the header lacks {field}"
+    papers = head.split("**Papers.**")[1].split("**Goals.**")[0]
+    assert re.search(r"\]\(https://", papers), f"{path.name}: link the papers the lesson follows"
+    goals = re.findall(r"\((\d)\)", head.split("**Goals.**")[1].split("\n\n")[0])
+    assert len(goals) >= 2, f"{path.name}: number the goals (1), (2), ..."
+
+    exercises = [i for i, c in enumerate(cells) if is_exercise(c)]
+    assert len(exercises) >= 2, f"{path.name}: at least two exercises"
+    for i in exercises:
+        check = cells[i + 1]
+        assert check.cell_type == "code" and "exercises.check_" in check.source, (path.name, i)
+        assert "nbval-check-output" in check.metadata.get("tags", []), (path.name, i)
+
+    closing = [c for c in cells if c.cell_type == "markdown" and c.source.startswith("## Check yourself")]
+    assert closing, f"{path.name}: end with a 'Check yourself' section"
+    assert re.search(r"goal", closing[-1].source, re.I), f"{path.name}: say which goals the checks cover"
