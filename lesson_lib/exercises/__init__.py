@@ -16,3 +16,5 @@ from .inner_loop import check_sgd_step
 from .maml import check_maml_task_loss
 from .protonet import check_protonet_logits, check_prototypes
 from .reptile import check_epsilon_schedule, check_reptile_update
+from .meta_lstm import check_cell_update, check_preprocess
+from .cnp import check_aggregate, check_decode

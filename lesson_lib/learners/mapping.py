@@ -20,6 +20,20 @@ from ..models import mlp
 from .base import MetaGradientLearner
 
 
+def aggregate(h, x, y):
+    """The task summary r = (1/K) sum_k h([x_k, y_k]): encode each support pair, average over the
+    K pairs (axis -2). x [..., K, x_dim], y [..., K, y_dim] -> r [..., width]; with leading task
+    axes, each task is averaged on its own."""
+    return tf.reduce_mean(h(tf.concat([x, y], axis=-1)), axis=-2)
+
+
+def decode(g, r, x):
+    """The prediction y* = g([r, x*]) at each query input: r [width] is repeated for the Q
+    queries x [Q, x_dim] and put before each of them."""
+    context = tf.tile(r[None, :], [tf.shape(x)[0], 1])
+    return g(tf.concat([context, x], axis=-1))
+
+
 class CNP(MetaGradientLearner):
     """`CNP(x_dim=1, y_dim=1, width=128)`, or give your own Keras `encoder` and `decoder`."""
 
@@ -54,14 +68,13 @@ class CNP(MetaGradientLearner):
     def task_path(self, params, sx, sy, steps, alpha):
         """The task summary r, the same at every 'step': adaptation is one forward pass."""
         encoder_weights = params[:len(self.encoder.variables)]
-        r = tf.reduce_mean(self.encoder(encoder_weights, tf.concat([sx, sy], axis=-1)), axis=0)
+        r = aggregate(lambda pairs: self.encoder(encoder_weights, pairs), sx, sy)
         for _ in range(steps + 1):
             yield r
 
     def task_output(self, params, r, x):
         decoder_weights = params[len(self.encoder.variables):]
-        context = tf.tile(r[None, :], [tf.shape(x)[0], 1])
-        return self.f(decoder_weights, tf.concat([context, x], axis=-1))
+        return decode(lambda inputs: self.f(decoder_weights, inputs), r, x)
 
     def task_loss(self, params, sx, sy, qx, qy):
         *_, r = self.task_path(params, sx, sy, 0, None)

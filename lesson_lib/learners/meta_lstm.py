@@ -39,6 +39,13 @@ def preprocess(x, p=10.0):
     return tf.stack([first, second], axis=-1)
 
 
+def cell_update(c, f, i, g):
+    """The cell-state update as an optimizer step: c_t = f_t * c_{t-1} - i_t * g_t, coordinate-wise
+    (c: the weights c_{t-1}, f: forget gate, i: input gate, g: the gradient at c_{t-1}).
+    With f = 1 and i = alpha it is an SGD step."""
+    return f * c - i * g
+
+
 class MetaLSTM(MetaGradientLearner):
     """`MetaLSTM(model, inner_steps=5)`: learns the initial weights and the update rule."""
 
@@ -121,7 +128,7 @@ class MetaLSTM(MetaGradientLearner):
                 f, i = self._gates(meta, h, c, f, i)
             else:
                 f, i = (tf.fill(tf.shape(c), tf.constant(v, c.dtype)) for v in self.frozen_gates)
-            c = f * c - i * g
+            c = cell_update(c, f, i, g)
             weights = self._unflatten(c)
             yield weights, f, i
 
