@@ -5,6 +5,7 @@ The interval is mean +- 1.96 * s / sqrt(n) over the n test tasks (normal approxi
 n >= 100 in every table of the kit).
 """
 
+import gc
 import time
 from dataclasses import dataclass
 
@@ -61,16 +62,89 @@ def accuracy(learner, episode, steps, **adapt_kwargs):
     return float(mean), float(ci95)
 
 
-def latency_ms(learner, episode, steps, alpha=None, repeats=20):
-    """Median wall-clock milliseconds to adapt to the episode's first task (`steps` steps; a
-    black-box learner: its one forward pass) and predict its query points, after one call that
-    compiles (Lesson 5)."""
-    checks.integer("repeats", repeats, 1)
+@dataclass(frozen=True)
+class Latency:
+    """Wall-clock times of one learner's "adapt to a task and predict", in milliseconds."""
+
+    samples: np.ndarray  # [repeats] one measurement per round, warm-up rounds excluded
+
+    @property
+    def median(self):
+        return float(np.median(self.samples))
+
+    @property
+    def quartiles(self):
+        """(25th, 75th) percentile: half the measurements lie between them."""
+        return tuple(float(q) for q in np.percentile(self.samples, [25, 75]))
+
+    @property
+    def iqr(self):
+        """Interquartile range, the spread: 75th minus 25th percentile."""
+        low, high = self.quartiles
+        return high - low
+
+    def __str__(self):
+        low, high = self.quartiles
+        return f"{self.median:.1f} ms (IQR {low:.1f}-{high:.1f})"
+
+
+def _adapt_and_predict(learner, episode, steps, alpha):
     one = episode.tasks(0)
-    learner.predict(one, one.query_x, steps, alpha=alpha)  # compile
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        learner.predict(one, one.query_x, steps, alpha=alpha)
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
+    return lambda: learner.predict(one, one.query_x, steps, alpha=alpha)
+
+
+def latencies(learners, episode, steps, repeats=60, warmup=3, seed=0):
+    """Time each learner adapting to the episode's first task and predicting its query points
+    (Lesson 5): `steps` steps for learners that adapt by steps, one forward pass for a black box.
+
+    Measured properly: `warmup` rounds first (compiling, caches), not recorded; then `repeats`
+    rounds, each timing every learner once in a fresh random order (interleaved, so a change in
+    the machine's load hits every learner alike), with Python's garbage collector paused during
+    each call (as `timeit` does). Returns {name: Latency}; compare medians against the spread
+    (interquartile range), never single timings.
+
+    learners: {name: learner}, each with its own test-time alpha.
+    """
+    if not learners:
+        raise ValueError("learners must name at least one learner, got an empty dict")
+    checks.integer("steps", steps, 0)
+    checks.integer("repeats", repeats, 1)
+    checks.integer("warmup", warmup, 1)
+    calls = {name: _adapt_and_predict(learner, episode, steps if learner.adapts_by_steps else 0, None)
+             for name, learner in learners.items()}
+    return _interleaved(calls, repeats, warmup, seed)
+
+
+def _interleaved(calls, repeats, warmup, seed):
+    names = list(calls)
+    rng = np.random.default_rng(checks.integer("seed", seed, 0))
+    times = {name: [] for name in names}
+    collecting = gc.isenabled()
+    try:
+        for round_ in range(warmup + repeats):
+            for k in rng.permutation(len(names)):
+                name = names[k]
+                gc.disable()
+                start = time.perf_counter()
+                calls[name]()
+                elapsed = time.perf_counter() - start
+                if collecting:
+                    gc.enable()
+                if round_ >= warmup:
+                    times[name].append(1000 * elapsed)
+    finally:
+        if collecting:
+            gc.enable()
+    return {name: Latency(np.asarray(times[name])) for name in names}
+
+
+def latency_ms(learner, episode, steps, alpha=None, repeats=20, warmup=3):
+    """Median wall-clock milliseconds for one learner to adapt to the episode's first task
+    (`steps` steps, as given; a black-box learner: 0, its one forward pass) and predict its
+    query points, after `warmup` unrecorded calls (the first compiles). To compare learners,
+    use `latencies`, which interleaves them."""
+    checks.integer("steps", steps, 0)
+    checks.integer("repeats", repeats, 1)
+    checks.integer("warmup", warmup, 1)
+    calls = {learner.name: _adapt_and_predict(learner, episode, steps, alpha)}
+    return _interleaved(calls, repeats, warmup, 0)[learner.name].median

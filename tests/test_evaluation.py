@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from lesson_lib.evaluation import adaptation_curve, mean_ci95
+from lesson_lib.evaluation import Latency, adaptation_curve, latencies, mean_ci95
 from lesson_lib.learners import MAML
 from lesson_lib.models import mlp
 from lesson_lib.tasks import Sinusoid
@@ -34,3 +34,33 @@ def test_adaptation_curve_step_zero_is_loss_at_theta():
     curve = learner.adaptation_curve(ep, 2)
     pred = np.stack([learner.model(ep.query_x[i]).numpy() for i in range(3)])
     np.testing.assert_allclose(curve[:, 0], ((pred - ep.query_y) ** 2).mean(axis=(1, 2)), rtol=1e-5)
+
+
+class CountingLearner:
+    """Stands in for a learner: records every predict call (name, steps) in a shared log."""
+
+    def __init__(self, name, log, adapts_by_steps=True):
+        self.name, self.log, self.adapts_by_steps = name, log, adapts_by_steps
+
+    def predict(self, episode, x, steps, alpha=None):
+        assert episode.num_tasks == 1 and alpha is None
+        self.log.append((self.name, steps))
+
+
+def test_latencies_warm_up_interleave_and_summarise():
+    log = []
+    learners = {n: CountingLearner(n, log, adapts_by_steps=n != "box") for n in ("a", "b", "box")}
+    result = latencies(learners, Sinusoid(0).sample(4, 5, 7), steps=10, repeats=30, warmup=2, seed=1)
+    assert set(result) == set(learners) and all(len(r.samples) == 30 for r in result.values())
+    assert len(log) == 3 * 32  # every round times every learner once; warm-up rounds not recorded
+    assert {s for n, s in log if n == "box"} == {0} and {s for n, s in log if n != "box"} == {10}
+    rounds = [tuple(n for n, _ in log[i:i + 3]) for i in range(0, len(log), 3)]
+    assert all(sorted(r) == ["a", "b", "box"] for r in rounds) and len(set(rounds)) > 1  # shuffled order
+    r = result["a"]
+    low, high = r.quartiles
+    assert low <= r.median <= high and r.iqr == high - low >= 0 and "IQR" in str(r)
+
+
+def test_latency_summary_by_hand():
+    r = Latency(np.array([1.0, 2.0, 3.0, 4.0, 100.0]))
+    assert r.median == 3.0 and r.quartiles == (2.0, 4.0) and r.iqr == 2.0  # an outlier moves neither
