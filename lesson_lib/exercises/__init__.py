@@ -18,3 +18,4 @@ from .protonet import check_protonet_logits, check_prototypes
 from .reptile import check_epsilon_schedule, check_reptile_update
 from .meta_lstm import check_cell_update, check_preprocess
 from .cnp import check_aggregate, check_decode
+from .article import check_maml_meta_gradient, check_reptile_meta_step

@@ -1,0 +1,38 @@
+"""The standard taxonomy of meta-learning (Hospedales et al. 2021; Finn's thesis; Stanford CS330),
+which the article muddles by calling MAML "model-based" (Lesson 8), and where the kit teaches each
+of its learners."""
+
+from IPython.display import Markdown
+
+FAMILIES = {
+    "optimization-based (基于优化的元学习)": "adaptation is an optimisation: a few gradient steps from a "
+    "learned start (MAML, FOMAML, Reptile) or a learned update rule (Meta-LSTM); Meta-SGD learns the "
+    "step sizes too",
+    "model-based / black-box (基于模型的元学习)": "a network maps the task's examples to the answer or to "
+    "weights in a forward pass (CNP, MANN, SNAIL, hypernetworks, in-context learning)",
+    "metric-based": "compare embeddings of the query with embeddings of the support set "
+    "(ProtoNet, matching networks)",
+    "not meta-learning": "transfer learning (迁移学习): train on everything, fine-tune on the new task",
+}
+_OPT, _MODEL, _METRIC, _NONE = FAMILIES
+
+# (kit learner class, the name the lessons use, its family, the lesson that teaches it)
+LEARNERS = (
+    ("MAML", "MAML", _OPT, "[Lesson 2](02_maml.ipynb)"),
+    ("MAML", "FOMAML (second_order=False)", _OPT, "[Lesson 2](02_maml.ipynb)"),
+    ("Reptile", "Reptile", _OPT, "[Lesson 3](03_reptile.ipynb)"),
+    ("MetaLSTM", "Meta-LSTM", _OPT, "[Lesson 4](04_meta_lstm.ipynb)"),
+    ("CNP", "CNP", _MODEL, "[Lesson 5](05_everything_is_a_mapping.ipynb)"),
+    ("ProtoNet", "ProtoNet", _METRIC, "[Lesson 7](07_few_shot_omniglot.ipynb)"),
+    ("Pretrained", "pretrained baseline", _NONE, "[Lesson 1](01_transfer_vs_meta.ipynb)"),
+    ("TransferBaseline", "fine-tuned baseline", _NONE, "[Lesson 7](07_few_shot_omniglot.ipynb)"),
+)
+
+
+def taxonomy_table():
+    """The kit's learners by family, as a Markdown table for a lesson."""
+    rows = ["| family | what adapts to a new task | the kit's learners (lesson) |", "| --- | --- | --- |"]
+    for family, what in FAMILIES.items():
+        names = ", ".join(f"{name} ({lesson})" for _, name, fam, lesson in LEARNERS if fam == family)
+        rows.append(f"| {family} | {what} | {names} |")
+    return Markdown("\n".join(rows))
