@@ -28,7 +28,9 @@ class SinusoidPlayground(Playground):
     prediction before adaptation and after each step, fading) and the adaptation curve
     (query MSE vs inner step, per learner).
 
-    learners: {name: learner}, e.g. from `lesson_lib.recipes.sinusoid.load`.
+    learners: {name: learner}, e.g. from `lesson_lib.recipes.sinusoid.load`, or the untrained
+    `recipes.sinusoid.learner("scratch")` that Lesson 0 shows failing on five points; none: only
+    the task is drawn.
     """
 
     max_steps = 20
@@ -36,7 +38,7 @@ class SinusoidPlayground(Playground):
     def __init__(self, learners, K=5, steps=5, alpha=0.01, amplitude=None, phase=None, seed=0,
                  show=("MAML",)):
         super().__init__("sinusoid")
-        self.learners = dict(learners)  # none: only the task is drawn (Lesson 0)
+        self.learners = dict(learners)  # none: only the task is drawn
         self.tasks = Sinusoid(seed=checks.integer("seed", seed, 0))
         self.rng = np.random.default_rng(seed)
         self.grid = np.linspace(-5, 5, 200, dtype=np.float32)[:, None]

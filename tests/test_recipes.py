@@ -101,3 +101,20 @@ def test_readme_quotes_the_recipes_paper_numbers(root):
     for name, paper in omniglot.PAPER.items():
         shown = " / ".join(f"{np.round(paper[K], 1):g}" for K in omniglot.TEST_SHOTS)
         assert shown in readme, (name, shown)
+
+
+def test_scratch_is_the_untrained_network_adapted_by_sgd():
+    from lesson_lib.tasks import Episode, Sinusoid
+    from lesson_lib.training import meta_train
+
+    scratch = sinusoid.learner("scratch", seed=3)
+    assert "scratch" not in sinusoid.LEARNERS  # nothing shipped or benchmarked
+    assert (scratch.uses_alpha, scratch.adapts_by_steps, scratch.alpha) == (True, True, 0.01)
+    fresh = mlp(seed=3)
+    assert all(np.array_equal(a, b)
+               for a, b in zip(scratch.model.get_weights(), fresh.get_weights(), strict=True))
+    ep = Sinusoid(0).sample(3, K=5)
+    on_support = scratch.adaptation_curve(Episode(ep.support_x, ep.support_y, ep.support_x, ep.support_y), 3)
+    assert on_support.shape == (3, 4) and np.all(np.diff(on_support, axis=1) < 0)  # SGD descends the support
+    with pytest.raises(TypeError, match="scratch learner is never meta-trained"):
+        meta_train(scratch, Sinusoid(0), 2, K=5, progress=False)

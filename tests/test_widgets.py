@@ -131,3 +131,37 @@ def test_a_failing_redraw_is_explained_in_the_readout(capsys):
     assert "Traceback" in capsys.readouterr().err
     with pytest.raises(RuntimeError):  # without a readout nothing is swallowed
         CoalescingRedraw(draw).run()
+
+
+def scratch_and_maml():
+    from lesson_lib.recipes.sinusoid import learner
+
+    return {"from scratch": learner("scratch"), "MAML": load_sinusoid("MAML", 5)[0]}
+
+
+def test_lesson_0_playground_adapts_a_network_from_scratch():
+    learners = scratch_and_maml()
+    pg = SinusoidPlayground(learners, K=5, steps=20, amplitude=2.5, phase=1.0, show=("from scratch",))
+    pg.show()
+    assert pg.chooser.value == ("from scratch",) and "pg-learners" in pg.chooser._dom_classes
+    expected = learners["from scratch"].prediction_path(pg.episode(), pg.grid[None], 20)[0, 20, :, 0]
+    drawn = line(pg.ax_fn, "from scratch: after 20 steps").get_ydata()
+    np.testing.assert_allclose(drawn, expected, rtol=1e-5)
+    assert "from scratch: query MSE" in pg.status.value and "after 20 steps" in pg.status.value
+
+
+@pytest.mark.slow  # 4 alphas x 100 tasks x 20 steps
+def test_from_scratch_cannot_fit_five_points_at_any_alpha():
+    """What Lesson 0 claims and its playground shows: 20 SGD steps on K = 5 points from random
+    weights leave the query MSE far above the shipped MAML's on the same tasks, at every alpha
+    of the slider's useful range (a step too large diverges, which is no fit either)."""
+    from lesson_lib.tasks import Sinusoid
+
+    learners = scratch_and_maml()
+    test = Sinusoid(seed=10_000).sample(100, K=5, Q=100)
+    maml = learners["MAML"].adaptation_curve(test, 20)[:, 20].mean()
+    for alpha in (0.001, 0.01, 0.1, 1.0):
+        with np.errstate(all="ignore"):
+            scratch = np.nan_to_num(learners["from scratch"].adaptation_curve(test, 20, alpha=alpha)[:, 20],
+                                    nan=np.inf).mean()
+        assert scratch > 4 * maml, (alpha, scratch, maml)

@@ -5,15 +5,20 @@ Every gradient-based learner uses the paper's MLP 1-40-40-1 ReLU (CNP: its own e
 decoder); alpha = 0.01 (Reptile: 0.02, tuned; see the README), meta-batch 25, 70,000
 meta-iterations. Meta-LSTM runs an LSTM over every one of the model's 1,761 weights at each
 inner step, about 60x the cost of a MAML step: it gets a meta-batch of 5 and 10,000 iterations.
+
+"scratch" is no meta-learner: the same MLP with its random initial weights, adapted by the same
+SGD steps on the support set and never trained before (Lesson 0 shows it failing on K = 5).
 """
 
 from pathlib import Path
 
-from ..learners import CNP, MAML, MetaLSTM, Pretrained, Reptile
+from ..functional import mse
+from ..learners import CNP, MAML, Learner, MetaLSTM, Pretrained, Reptile, SGDAdaptation
 from ..models import mlp
 from .common import DATA, Recipe, check_name, load_shipped
 
-LEARNERS = ("MAML", "FOMAML", "Reptile", "Meta-LSTM", "CNP", "pretrained")
+LEARNERS = ("MAML", "FOMAML", "Reptile", "Meta-LSTM", "CNP", "pretrained")  # meta-trained, shipped
+UNTRAINED = ("scratch",)  # built by `learner(name)`, never trained: nothing to ship or benchmark
 # MAML paper, Table 2 (K = 5): query MSE after 1, 5 and 10 gradient steps.
 PAPER = {"MAML": {1: 0.67, 5: 0.38, 10: 0.35}, "pretrained": {1: 2.41, 5: 2.23, 10: 2.19}}
 PAPER_K = 5  # the K of the paper's table
@@ -29,6 +34,21 @@ TEST_STEPS = (1, 5, 10)  # the paper's columns
 TEST_QUERIES = 100  # query points per test task
 FINETUNE_ALPHAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # the baseline's fine-tuning rates, tuned
 
+class Scratch(SGDAdaptation, Learner):
+    """Learning a task from scratch (Lesson 0): the network's random initial weights, then SGD
+    steps of size alpha on the task's K support points, as every SGD learner adapts, with no
+    meta-training before. It has no outer loop: meta-training it is refused."""
+
+    name = "scratch"
+
+    def __init__(self, model, *, alpha=0.01, loss=mse):
+        super().__init__(model, alpha=alpha, inner_steps=0, loss=loss)
+
+    def outer_step(self, sx, sy, qx, qy, vectorized=True):
+        raise TypeError("the scratch learner is never meta-trained: it shows what SGD does from random "
+                        "weights; meta-train a learner from LEARNERS instead (e.g. learner('MAML'))")
+
+
 _BUILD = {  # name -> (model, seed, iterations, overrides) -> learner
     "MAML": lambda model, seed, its, o: MAML(model, **{"alpha": 0.01, "inner_steps": 1, **o}),
     "FOMAML": lambda model, seed, its, o: MAML(model, **{"alpha": 0.01, "inner_steps": 1,
@@ -38,6 +58,7 @@ _BUILD = {  # name -> (model, seed, iterations, overrides) -> learner
                                                             **o}),
     "Meta-LSTM": lambda model, seed, its, o: MetaLSTM(model, **{"inner_steps": 5, "seed": seed, **o}),
     "pretrained": lambda model, seed, its, o: Pretrained(model, **{"alpha": 0.01, **o}),
+    "scratch": lambda model, seed, its, o: Scratch(model, **{"alpha": 0.01, **o}),
 }
 
 
@@ -45,8 +66,11 @@ def learner(name, *, seed=0, model=None, iterations=None, **overrides):
     """A fresh sinusoid learner `name` as the benchmark configures it, for `iterations`
     meta-iterations of training (default: its recipe's; Reptile anneals epsilon over them);
     `overrides` replace any of its settings (e.g. `inner_steps=5`, `beta=1e-4`) and `model` the
-    paper's MLP. CNP takes its own `encoder=` and `decoder=` instead of a model."""
-    check_name(name, LEARNERS)
+    paper's MLP. CNP takes its own `encoder=` and `decoder=` instead of a model. "scratch" is
+    the MLP's random initial weights (drawn from `seed`), adapted by SGD and never trained."""
+    check_name(name, LEARNERS + UNTRAINED)
+    if name == "scratch":
+        return _BUILD[name](mlp(seed=seed) if model is None else model, seed, 0, overrides)
     if name == "CNP":
         if model is not None:
             raise TypeError("model does not apply to CNP: give encoder= and decoder= instead")
