@@ -18,4 +18,6 @@ from .protonet import check_protonet_logits, check_prototypes
 from .reptile import check_epsilon_schedule, check_reptile_update
 from .meta_lstm import check_cell_update, check_preprocess
 from .cnp import check_aggregate, check_decode
+from .tasks import check_sgd_path, check_task_data
+from .transfer import check_fine_tune, check_pretraining_loss
 from .article import check_maml_meta_gradient, check_reptile_meta_step
