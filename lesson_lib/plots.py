@@ -159,6 +159,31 @@ def training_figure(runs, steps):
     return png_bytes(figure)
 
 
+COST_LEARNERS = {"MAML": "MAML (second order)", "FOMAML": "FOMAML (first order)", "Reptile": "Reptile",
+                 "Meta-LSTM": "Meta-LSTM"}
+
+
+def cost_figure(time_rows, memory_rows):
+    """Lesson 6: ms per meta-step and the memory a meta-step keeps alive against the inner
+    steps, per learner, both on log-log axes (CNP, with no inner steps, as a dashed line).
+    Rows as `python -m lesson_lib.bench costs` writes them."""
+    figure, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
+    panels = ((time_ax, time_rows, "ms_per_meta_step"), (memory_ax, memory_rows, "kept_alive_mb"))
+    for ax, rows, key in panels:
+        for index, (name, label) in enumerate(COST_LEARNERS.items()):
+            mine = sorted((r["inner_steps"], r[key]) for r in rows if r["learner"] == name)
+            ax.plot(*zip(*mine, strict=True), marker="o", color=f"C{index}", label=label)
+        (cnp,) = [r[key] for r in rows if r["learner"] == "CNP"]
+        ax.axhline(cnp, color="C4", ls="--", label="CNP (no inner steps)")
+        ax.set(xscale="log", yscale="log", xlabel="inner steps k")
+        ax.set_xticks([1, 2, 4, 8, 16], ["1", "2", "4", "8", "16"])
+    time_ax.set(ylabel="ms per meta-step", title="time (measured)")
+    memory_ax.set(ylabel="MB", title="memory one meta-step keeps alive (counted)")
+    time_ax.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
 def png_bytes(figure):
     """The figure as PNG bytes (what a playground's image shows)."""
     buffer = io.BytesIO()

@@ -86,4 +86,7 @@ def test_costs_rows(tmp_path):
     bench.main(["costs", "--learners", "CNP", "--json", str(out)])
     (row,) = json.loads(out.read_text())
     assert row["learner"] == "CNP" and row["inner_steps"] == 0
-    assert row["ms_per_meta_step"] > 0 and row["memory_mb"] > 0
+    assert row["ms_per_meta_step"] > 0 and row["memory_mb"] > 0 and row["kept_alive_mb"] > 0
+    bench.main(["costs", "--learners", "CNP", "--memory-only", "--json", str(out)])
+    (counted,) = json.loads(out.read_text())
+    assert counted == {"learner": "CNP", "inner_steps": 0, "kept_alive_mb": row["kept_alive_mb"]}

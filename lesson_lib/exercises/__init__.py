@@ -21,3 +21,4 @@ from .cnp import check_aggregate, check_decode
 from .tasks import check_sgd_path, check_task_data
 from .transfer import check_fine_tune, check_pretraining_loss
 from .article import check_maml_meta_gradient, check_reptile_meta_step
+from .cost import check_fomaml_task_loss, check_growth_exponent
