@@ -1,6 +1,11 @@
 """Servers and a browser for the browser tests: one JupyterLab and one Voila (`make voila`) per
 session on 127.0.0.1 with a token, and Debian's Chromium driven by Playwright.
 
+The two editions of the lessons: Voila serves notebooks/ as committed (the teacher's edition,
+solutions in place); JupyterLab serves a temporary folder holding `student/`, the student edition
+(made by lesson_lib.student_edition, as `make student` makes it), and `teacher/`, the teacher's
+exercise cells (only opened, never run).
+
 Without Chromium or Playwright the tests skip and say why; LESSON_LIB_REQUIRE_BROWSER=1 (CI)
 turns that skip into a failure. LESSON_LIB_CHROMIUM names another Chromium binary.
 Screenshots go to test-artifacts/browser/ (LESSON_LIB_ARTIFACTS to change).
@@ -166,9 +171,44 @@ def artifacts():
     return ARTIFACTS
 
 
+@dataclass
+class Editions:
+    root: Path  # JupyterLab's root folder
+    student: str = "student"  # its folder with the student edition
+    teacher: str = "teacher"  # its folder with the teacher's exercise cells
+
+
+def exercise_cells_only(lesson):
+    """The lesson as committed with only its exercise cells (nbgrader's `solution` flag) and the
+    checker cell after each, metadata and outputs as they are: what the collapsed-solution check
+    opens (rendering a whole lesson's outputs costs seconds and shows nothing more about them)."""
+    notebook = json.loads(lesson.read_text())
+    cells = notebook["cells"]
+    keep = [i + k for i, c in enumerate(cells) if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+            for k in (0, 1) if i + k < len(cells)]
+    notebook["cells"] = [cells[i] for i in sorted(set(keep))]
+    return notebook
+
+
 @pytest.fixture(scope="session")
-def lab(browser, tmp_path_factory):
-    """A JupyterLab serving notebooks/ on 127.0.0.1 with a token; its kernels are shut down at the end."""
+def editions(tmp_path_factory):
+    """A folder with the student edition of notebooks/ in student/ (as `make student` makes it) and,
+    in teacher/, the exercise cells of each lesson as committed (see exercise_cells_only)."""
+    from lesson_lib.student_edition import write_student_edition
+
+    editions = Editions(tmp_path_factory.mktemp("editions"))
+    write_student_edition(NOTEBOOKS, editions.root / editions.student)
+    (editions.root / editions.teacher).mkdir()
+    for lesson in NOTEBOOKS.glob("*.ipynb"):
+        (editions.root / editions.teacher / lesson.name).write_text(json.dumps(exercise_cells_only(lesson)))
+    return editions
+
+
+@pytest.fixture(scope="session")
+def lab(browser, editions, tmp_path_factory):
+    """A JupyterLab serving the `editions` folder on 127.0.0.1 with a token, its app exposed to
+    the page as window.jupyterapp (to open a lesson without a kernel); its kernels are shut down
+    at the end."""
     tmp = tmp_path_factory.mktemp("lab")
     for plugin, values in LAB_SETTINGS.items():
         path = tmp / "settings" / f"{plugin}.jupyterlab-settings"
@@ -177,9 +217,9 @@ def lab(browser, tmp_path_factory):
     port, token = free_port(), secrets.token_hex(24)
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={NOTEBOOKS}", f"--LabApp.user_settings_dir={tmp / 'settings'}",
-               f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
-               # the checkpoint JupyterLab makes when it opens a notebook goes to tmp, not notebooks/
+               f"--ServerApp.root_dir={editions.root}", f"--LabApp.user_settings_dir={tmp / 'settings'}",
+               f"--LabApp.workspaces_dir={tmp / 'workspaces'}", "--LabApp.expose_app_in_browser=True",
+               # the checkpoint JupyterLab makes when it opens a notebook goes to tmp
                f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}"]
     if os.geteuid() == 0:
         command.append("--allow-root")
@@ -221,21 +261,24 @@ def voila(browser, tmp_path_factory):
     server.stop()
 
 
-# Each lesson's Voila test runs right after its JupyterLab test (which starts loading the Voila page;
-# see AppPages in test_lessons_in_browser.py), and the Voila pages are opened only for selected tests.
+# A lesson's tests run together, in this order: the student edition in JupyterLab (which starts
+# loading the lesson's Voila page; see AppPages in test_lessons_in_browser.py), the teacher's edition
+# opened in JupyterLab, the teacher's edition in Voila. Voila pages are opened only for selected tests.
 VOILA_SELECTED = pytest.StashKey[set]()
-LAB_TEST, VOILA_TEST = "test_lesson_in_jupyterlab", "test_playgrounds_in_voila"
+ORDER = ("test_student_edition_in_jupyterlab", "test_solutions_collapsed_in_jupyterlab",
+         "test_teacher_edition_in_voila")
+LAB_TEST, VOILA_TEST = ORDER[0], ORDER[2]
 
 
 def lesson_of(item):
     callspec = getattr(item, "callspec", None)
-    return callspec.params.get("lesson") if callspec and item.originalname in (LAB_TEST, VOILA_TEST) else None
+    return callspec.params.get("lesson") if callspec and item.originalname in ORDER else None
 
 
 def pytest_collection_modifyitems(items):
     places = [i for i, item in enumerate(items) if lesson_of(item)]
     ordered = sorted((items[i] for i in places),
-                     key=lambda item: (lesson_of(item).name, item.originalname != LAB_TEST))
+                     key=lambda item: (lesson_of(item).name, ORDER.index(item.originalname)))
     for i, item in zip(places, ordered, strict=True):
         items[i] = item
 

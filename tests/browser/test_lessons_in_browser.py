@@ -1,5 +1,11 @@
-"""Every lesson in a real browser, as a student meets it: in JupyterLab (open, run all cells, no
-error anywhere, every playground works) and in app mode (`make voila`: every playground works).
+"""Every lesson in a real browser, in both editions, each lesson run twice at most:
+- the student edition (`make student`: exercise stubs, no outputs) in JupyterLab, as a student meets
+  it: open, run all cells, no error or traceback anywhere, every exercise's checker answers "not yet
+  implemented", every playground works;
+- the teacher's edition (notebooks/ as committed, solutions in place): its exercise cells opened
+  in JupyterLab without a kernel: every exercise's solution is collapsed and a click shows it;
+- the teacher's edition in app mode (`make voila`), for the lessons with a playground: no error,
+  every exercise's checker answers "correct", every playground works.
 
 The contract a playground keeps so that this suite finds and checks it (lesson_lib/widgets.py;
 a new lesson's playground follows it and is then tested with no change here):
@@ -38,20 +44,37 @@ LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
 RUN_SECONDS = 600  # run all cells of one lesson (the slowest takes about 45 s on an idle 2-core machine)
 STEP_SECONDS = 60  # one slider step to a finished redraw (about 20 ms on an idle machine)
 TRAIN_SECONDS = 300  # one press of a train button with its sliders stepped down
+# ipywidgets' JupyterLab manager, in a notebook opened without a kernel, reads the null session's
+# kernel (a JavaScript error that names its own code); no lesson is run there.
+NO_KERNEL_WIDGETS = re.compile(r"reading 'kernel'\)[\s\S]*@jupyter-widgets/jupyterlab-manager")
 # The kernel's notes on the frontends' comm bookkeeping (a comm opened before ipywidgets is imported,
 # or closed twice) are not errors of the lesson.
 BENIGN_STDERR = re.compile(r"^(No such comm( target registered)?: [\w.-]+\n?)+$")
 
 
+def cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
 def code_cells(path):
-    return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    return ["".join(c["source"]) for c in cells(path) if c["cell_type"] == "code"]
 
 
 def expected_playgrounds(path):
     return sum(bool(re.search(r"\w*Playground\(", src)) for src in code_cells(path))
 
 
+def exercise_cells(path):
+    """The positions (among all cells) of the exercises: cells with nbgrader's `solution` flag, each
+    followed by its checker cell (lesson_lib.student_edition.is_exercise)."""
+    return [i for i, c in enumerate(cells(path)) if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+
+
+# Voila runs the lessons with a playground (each lesson runs at most twice: its student edition in
+# JupyterLab, its teacher's edition in Voila); a lesson without one has its checkers' "correct"
+# compared by nbval (tagged nbval-check-output) and is only opened here in the teacher's edition.
 VOILA_LESSONS = [p for p in LESSONS if expected_playgrounds(p)]
+TEACHER_LESSONS = [p for p in LESSONS if exercise_cells(p)]
 
 
 # --- the kernel's messages, read from the page's websocket -------------------------------------------
@@ -79,7 +102,10 @@ class KernelWatch:
     def __init__(self, page):
         self.errors = []
         page.on("websocket", self._socket)
-        page.on("pageerror", lambda error: self.errors.append(f"JavaScript error in the page: {error}"))
+        page.on("pageerror", self._page_error)
+
+    def _page_error(self, error):
+        self.errors.append(f"JavaScript error in the page: {error.stack or error}")
 
     def _socket(self, socket):
         if "/api/kernels/" in socket.url:
@@ -134,18 +160,30 @@ def wait_idle(page, timeout=60):
 
 
 def output_errors(page):
-    """Error and stderr outputs, and widgets that failed to display: [(cell number, text)]."""
+    """Error and stderr outputs, tracebacks, and widgets that failed to display: [(cell number, text)]."""
     return page.evaluate("""() => {
         const cells = [...document.querySelectorAll('.jp-Cell')];
         const found = [];
         const selector = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]';
         document.querySelectorAll(selector).forEach(o => found.push([o, o.textContent]));
-        document.querySelectorAll('.jp-OutputArea-output').forEach(o => {
-            if (/Error displaying widget|There was an error when executing cell/.test(o.textContent))
-                found.push([o, o.textContent]);
-        });
+        const bad = /Error displaying widget|There was an error when executing cell|Traceback \\(most recent/;
+        document.querySelectorAll('.jp-OutputArea-output:not([data-mime-type="application/vnd.jupyter.stderr"])')
+            .forEach(o => { if (bad.test(o.textContent)) found.push([o, o.textContent]); });
         return found.map(([o, text]) => [cells.indexOf(o.closest('.jp-Cell')) + 1, text.slice(-1500)]);
     }""")
+
+
+def check_feedback(page, lesson, status, where):
+    """Every exercise's checker shows its feedback (lesson_lib/exercises/feedback.py) with `status`."""
+    found = page.evaluate("""() => [...document.querySelectorAll('.exercise-feedback')].map(e =>
+        [[...e.classList].filter(c => c.startsWith('exercise-') && c !== 'exercise-feedback').join(' '),
+         e.textContent])""")
+    expected = len(exercise_cells(lesson))
+    want = "exercise-" + status.replace(" ", "-")
+    other = [f"{css}: {text}" for css, text in found if css != want]
+    assert len(found) == expected and not other, \
+        f"{where}: {expected} exercise checker(s) should say {status!r}; {len(found)} feedback(s) shown, " \
+        f"{len(other)} of them otherwise:\n" + "\n".join(other)
 
 
 def check_no_errors(page, watch, start, where):
@@ -324,13 +362,13 @@ def app_pages(voila, browser, voila_selected):
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
-def test_lesson_in_jupyterlab(lesson, lab, app_pages, browser, artifacts):
-    where, began = f"{lesson.name} (JupyterLab)", time.time()
+def test_student_edition_in_jupyterlab(lesson, lab, editions, app_pages, browser, artifacts):
+    where, began = f"{lesson.name} (student edition, JupyterLab)", time.time()
     app_pages.open(lesson)
     page, watch = new_page(browser)
     writes = read_only(page)
     try:
-        page.goto(lab.url(f"/lab/tree/{lesson.name}?reset"))
+        page.goto(lab.url(f"/lab/tree/{editions.student}/{lesson.name}?reset"))
         page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
         wait_idle(page, timeout=120)
         page.locator(".lm-MenuBar-item", has_text="Run").click()
@@ -345,6 +383,7 @@ def test_lesson_in_jupyterlab(lesson, lab, app_pages, browser, artifacts):
         prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt").all_text_contents()
         not_run = [i + 1 for i, p in enumerate(prompts) if not re.search(r"\d", p)]
         assert not not_run, f"{where}: code cells {not_run} (counting code cells) did not run"
+        check_feedback(page, lesson, "not yet implemented", where)
         done = exercise_all(page, watch, lesson, where, artifacts / f"lab-{lesson.stem}",
                             settle=lambda: (wait_idle(page), page.wait_for_timeout(100)))
         check_no_errors(page, watch, 0, where)
@@ -358,13 +397,66 @@ def test_lesson_in_jupyterlab(lesson, lab, app_pages, browser, artifacts):
         lab.shut_down_kernels()
 
 
+@pytest.fixture(scope="session")
+def teacher_page(lab, browser):
+    """One JupyterLab page for the teacher's edition; each test opens a lesson in it without a kernel."""
+    page, watch = new_page(browser)
+    writes = read_only(page)
+    page.goto(lab.url("/lab?reset"))
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=120_000)
+    page.evaluate("() => window.jupyterapp.restored")
+    yield page, watch, writes
+    page.close()
+
+
+@pytest.mark.parametrize("lesson", TEACHER_LESSONS, ids=[p.name for p in TEACHER_LESSONS])
+def test_solutions_collapsed_in_jupyterlab(lesson, editions, teacher_page, artifacts):
+    """The teacher's exercise cells opened (no kernel, nothing run; see exercise_cells_only in
+    conftest.py): each exercise's solution is collapsed (its code is not shown, a placeholder is)
+    and one click on the placeholder shows it."""
+    where = f"{lesson.name} (teacher's edition, JupyterLab)"
+    opened = editions.root / editions.teacher / lesson.name
+    page, watch, writes = teacher_page
+    start = len(watch.errors)
+    try:
+        assert len(exercise_cells(opened)) == len(exercise_cells(lesson))
+        no_kernel = {"shouldStart": False, "shouldReuse": False}
+        page.evaluate("""([path, kernelPreference]) => window.jupyterapp.commands
+                             .execute('docmanager:open', {path, factory: 'Notebook', kernelPreference})
+                             .then(() => null)""", [f"{editions.teacher}/{lesson.name}", no_kernel])
+        notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
+        page.wait_for_function("([nb, n]) => nb.querySelectorAll('.jp-Cell').length === n",
+                               arg=[notebook.element_handle(), len(cells(opened))])
+        for i in exercise_cells(opened):
+            cell = notebook.locator(".jp-Cell").nth(i)
+            what = f"{where}: exercise {cells(opened)[i]['metadata']['nbgrader'].get('grade_id', i)}"
+            solution = cell.locator(".jp-InputArea .cm-content", has_text="BEGIN SOLUTION")
+            placeholder = cell.locator(".jp-InputPlaceholder")
+            assert not solution.is_visible(), f"{what}: the solution is shown (it should start collapsed)"
+            assert placeholder.is_visible(), f"{what}: no collapsed-input placeholder to click"
+            placeholder.click()
+            try:
+                solution.wait_for(state="visible", timeout=10_000)
+            except PlaywrightTimeout:
+                pytest.fail(f"{what}: a click on the placeholder did not show the solution", pytrace=False)
+        errors = [e for e in watch.since(start) if not NO_KERNEL_WIDGETS.search(e)]
+        assert not errors, f"{where}: {report(errors)}"
+        assert not writes, f"{where}: JupyterLab tried to write to the server: {writes}"
+    except BaseException:
+        page.screenshot(path=artifacts / f"teacher-{lesson.stem}-failed.png", full_page=True)
+        raise
+    finally:  # close the lesson without asking to save (the clicks changed its metadata)
+        page.evaluate("() => [...window.jupyterapp.shell.widgets('main')].forEach(w => w.dispose())")
+
+
 @pytest.mark.parametrize("lesson", VOILA_LESSONS, ids=[p.name for p in VOILA_LESSONS])
-def test_playgrounds_in_voila(lesson, app_pages, artifacts):
-    where, began = f"{lesson.name} (Voila)", time.time()
+def test_teacher_edition_in_voila(lesson, app_pages, artifacts):
+    where, began = f"{lesson.name} (teacher's edition, Voila)", time.time()
     page, watch = app_pages.take(lesson)
     try:
         page.wait_for_url(re.compile(r"/voila/render/"), wait_until="load", timeout=RUN_SECONDS * 1000)
         assert not page.locator(".jp-CodeCell .jp-InputArea").count(), f"{where}: code is shown in app mode"
+        check_feedback(page, lesson, "correct", where)
         done = exercise_all(page, watch, lesson, where, artifacts / f"voila-{lesson.stem}",
                             settle=lambda: page.wait_for_timeout(250))
         check_no_errors(page, watch, 0, where)
