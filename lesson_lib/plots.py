@@ -205,6 +205,40 @@ def tinted(images, correct, columns):
     return 1 - ink + ink * color
 
 
+def shuffled_queries(episode, task=0, seed=0):
+    """The queries of one task in a seeded random order (episodes store them class-major, which
+    would give the answer away): (order, images [M, 28, 28], true classes [M]) (Lesson 7)."""
+    order = np.random.default_rng(seed).permutation(episode.query_x.shape[1])
+    return order, episode.query_x[task, order, :, :, 0], episode.query_y[task, order].argmax(-1)
+
+
+def episode_figure(episode, task=0, seed=0, reveal=False, columns=10):
+    """Lesson 7's "which class is each?" figure: the support set, one row per class, and the
+    task's queries numbered in a seeded random order (`shuffled_queries`); reveal=True writes
+    each query's true class under its number."""
+    N = episode.support_y.shape[-1]
+    K = episode.shots // N  # shots counts every support example: N * K
+    _, images, classes = shuffled_queries(episode, task, seed)
+    rows = -(-len(images) // columns)
+    figure = Figure(figsize=(1.1 * max(K, 1) + 0.75 * columns, max(0.75 * N, 0.9 * rows) + 0.6), dpi=72)
+    FigureCanvasAgg(figure)
+    grid = figure.add_gridspec(1, 2, width_ratios=[max(K, 1) + 1, columns], wspace=0.1, left=0.08, right=0.99)
+    support = figure.add_subplot(grid[0])
+    support.imshow(1 - mosaic(episode.support_x[task, :, :, :, 0], K), cmap="gray", vmin=0, vmax=1)
+    support.set_xticks([])
+    support.set_yticks(np.arange(N) * 28 + 14, [f"class {c}" for c in range(N)])
+    support.set_title(f"support (K = {K})", fontsize=10)
+    cells = grid[1].subgridspec(rows, columns, hspace=0.45, wspace=0.1)
+    for i, (image, c) in enumerate(zip(images, classes, strict=True)):
+        ax = figure.add_subplot(cells[i // columns, i % columns])
+        ax.imshow(1 - image, cmap="gray", vmin=0, vmax=1)
+        ax.set_xticks([]), ax.set_yticks([])
+        ax.set_title(f"#{i + 1}: {c}" if reveal else f"#{i + 1}", fontsize=8, pad=2)
+    figure.suptitle("queries: the class of each" if reveal else "queries: which class is each?",
+                    x=0.6, fontsize=10)
+    return figure
+
+
 def few_shot_figure(episode, guesses, accuracy, steps, shown=5, alpha=None):
     """PNG of Lesson 7's playground for one N-way K-shot task (episode of one task, queries
     class-major): the support set, the first `shown` queries per class before and after
@@ -214,8 +248,8 @@ def few_shot_figure(episode, guesses, accuracy, steps, shown=5, alpha=None):
     guesses [S + 1, N * Q]: predicted class of every query after 0..S steps (one row: the
     learner adapts in one forward pass); accuracy [S + 1] (NaN where diverged); alpha: the
     step size to name in the title, if the learner uses one."""
-    N, K = episode.support_y.shape[-1], episode.shots
-    Q = episode.query_x.shape[1] // N
+    N = episode.support_y.shape[-1]
+    K, Q = episode.shots // N, episode.query_x.shape[1] // N  # shots counts all N * K examples
     picked = np.concatenate([np.arange(c * Q, c * Q + shown) for c in range(N)])
     queries = episode.query_x[0, picked, :, :, 0]
     truth = np.repeat(np.arange(N), shown)
