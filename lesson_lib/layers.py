@@ -1,4 +1,4 @@
-"""Layers that second-order MAML can differentiate through exactly (Lesson 2, bug hunt).
+"""Layers that second-order MAML can differentiate through exactly (batch norm, Lesson 7).
 
 Keras's TensorFlow backend computes batch-norm statistics with `tf.nn.moments`, which
 computes the variance as mean((x - stop_gradient(mean))^2). The first derivative is still

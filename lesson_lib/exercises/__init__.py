@@ -11,14 +11,14 @@ One module per lesson topic; each line below re-exports one module's checkers.
 """
 # ruff: noqa: F401
 
+from .article import check_maml_meta_gradient, check_reptile_meta_step
+from .cnp import check_aggregate, check_decode
+from .cost import check_fomaml_task_loss, check_growth_exponent
 from .feedback import Feedback
 from .inner_loop import check_sgd_step
 from .maml import check_maml_task_loss
+from .meta_lstm import check_cell_update, check_preprocess
 from .protonet import check_protonet_logits, check_prototypes
 from .reptile import check_epsilon_schedule, check_reptile_update
-from .meta_lstm import check_cell_update, check_preprocess
-from .cnp import check_aggregate, check_decode
 from .tasks import check_sgd_path, check_task_data
 from .transfer import check_fine_tune, check_pretraining_loss
-from .article import check_maml_meta_gradient, check_reptile_meta_step
-from .cost import check_fomaml_task_loss, check_growth_exponent

@@ -2,7 +2,7 @@
 evaluation, the benchmarks and the widgets treat them alike."""
 
 from .base import Learner, MetaGradientLearner, SGDAdaptation
-from .finetune import Pretrained, TransferBaseline
+from .finetune import Pretrained, Scratch, TransferBaseline
 from .maml import MAML
 from .mapping import CNP
 from .meta_lstm import MetaLSTM
@@ -10,4 +10,4 @@ from .protonet import ProtoNet
 from .reptile import Reptile
 
 __all__ = ["CNP", "Learner", "MAML", "MetaGradientLearner", "MetaLSTM", "Pretrained", "ProtoNet", "Reptile",
-           "SGDAdaptation", "TransferBaseline"]
+           "Scratch", "SGDAdaptation", "TransferBaseline"]

@@ -1,7 +1,8 @@
 """The transfer-learning baseline of the MAML paper (section 5.1, "pretrained"): one model
 trained on all tasks' data at once, then fine-tuned on a new task's K points with SGD
 (Lesson 1). On sinusoids it learns the average task, about -1.62 cos x (Lesson 1 measures
-it), and K points cannot move it far: that is the failure meta-learning fixes.
+it), and K points cannot move it far: that is the failure meta-learning fixes. `Scratch` is
+the same SGD from random weights with no training at all (Lesson 0).
 """
 
 import keras
@@ -10,7 +11,7 @@ import tensorflow as tf
 
 from .. import checks
 from ..functional import cross_entropy, mse, sgd_path
-from .base import MetaGradientLearner, SGDAdaptation
+from .base import Learner, MetaGradientLearner, SGDAdaptation
 
 
 class Pretrained(SGDAdaptation, MetaGradientLearner):
@@ -80,3 +81,18 @@ class TransferBaseline(SGDAdaptation, MetaGradientLearner):
     def task_output(self, params, state, x):
         weights, (w, b) = state
         return self.f(weights, x) @ w + b
+
+
+class Scratch(SGDAdaptation, Learner):
+    """Learning a task from scratch (Lesson 0): the network's random initial weights, then SGD
+    steps of size alpha on the task's K support points, as every SGD learner adapts, with no
+    meta-training before. It has no outer loop: meta-training it is refused."""
+
+    name = "scratch"
+
+    def __init__(self, model, *, alpha=0.01, loss=mse):
+        super().__init__(model, alpha=alpha, inner_steps=0, loss=loss)
+
+    def outer_step(self, sx, sy, qx, qy, vectorized=True):
+        raise TypeError("the scratch learner is never meta-trained: it shows what SGD does from random "
+                        "weights; meta-train a learner from LEARNERS instead (e.g. learner('MAML'))")

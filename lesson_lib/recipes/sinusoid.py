@@ -4,7 +4,8 @@ learner is configured and meta-trained, the paper's numbers, and the shipped che
 Every gradient-based learner uses the paper's MLP 1-40-40-1 ReLU (CNP: its own encoder and
 decoder); alpha = 0.01 (Reptile: 0.02, tuned; see the README), meta-batch 25, 70,000
 meta-iterations. Meta-LSTM runs an LSTM over every one of the model's 1,761 weights at each
-inner step, about 60x the cost of a MAML step: it gets a meta-batch of 5 and 10,000 iterations.
+inner step: 8-26x the cost of a MAML step with as many steps (Lesson 6), 57x MAML's one-step
+meta-iteration with its 5 steps. It gets a meta-batch of 5 and 10,000 iterations.
 
 "scratch" is no meta-learner: the same MLP with its random initial weights, adapted by the same
 SGD steps on the support set and never trained before (Lesson 0 shows it failing on K = 5).
@@ -12,8 +13,7 @@ SGD steps on the support set and never trained before (Lesson 0 shows it failing
 
 from pathlib import Path
 
-from ..functional import mse
-from ..learners import CNP, MAML, Learner, MetaLSTM, Pretrained, Reptile, SGDAdaptation
+from ..learners import CNP, MAML, MetaLSTM, Pretrained, Reptile, Scratch
 from ..models import mlp
 from .common import DATA, Recipe, check_name, load_shipped
 
@@ -33,21 +33,6 @@ RUNS = (("MAML", 5, (5,)), ("MAML", 10, (10, 5)), ("FOMAML", 5, (5,)), ("FOMAML"
 TEST_STEPS = (1, 5, 10)  # the paper's columns
 TEST_QUERIES = 100  # query points per test task
 FINETUNE_ALPHAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # the baseline's fine-tuning rates, tuned
-
-class Scratch(SGDAdaptation, Learner):
-    """Learning a task from scratch (Lesson 0): the network's random initial weights, then SGD
-    steps of size alpha on the task's K support points, as every SGD learner adapts, with no
-    meta-training before. It has no outer loop: meta-training it is refused."""
-
-    name = "scratch"
-
-    def __init__(self, model, *, alpha=0.01, loss=mse):
-        super().__init__(model, alpha=alpha, inner_steps=0, loss=loss)
-
-    def outer_step(self, sx, sy, qx, qy, vectorized=True):
-        raise TypeError("the scratch learner is never meta-trained: it shows what SGD does from random "
-                        "weights; meta-train a learner from LEARNERS instead (e.g. learner('MAML'))")
-
 
 _BUILD = {  # name -> (model, seed, iterations, overrides) -> learner
     "MAML": lambda model, seed, its, o: MAML(model, **{"alpha": 0.01, "inner_steps": 1, **o}),

@@ -46,7 +46,7 @@ class Episode:
 
     @property
     def shots(self):
-        """K, the number of support examples per task."""
+        """The number of support examples per task: K for regression, N x K for an N-way K-shot episode."""
         return self.support_x.shape[1]
 
     def tasks(self, index):
