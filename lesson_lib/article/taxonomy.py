@@ -12,7 +12,8 @@ FAMILIES = {
     "weights in a forward pass (CNP, MANN, SNAIL, hypernetworks, in-context learning)",
     "metric-based": "compare embeddings of the query with embeddings of the support set "
     "(ProtoNet, matching networks)",
-    "not meta-learning": "transfer learning (迁移学习): train on everything, fine-tune on the new task",
+    "not meta-learning": "SGD on the task alone from random weights, or transfer learning (迁移学习): "
+    "train on everything, fine-tune on the new task",
 }
 _OPT, _MODEL, _METRIC, _NONE = FAMILIES
 
@@ -24,6 +25,7 @@ LEARNERS = (
     ("MetaLSTM", "Meta-LSTM", _OPT, "[Lesson 4](04_meta_lstm.ipynb)"),
     ("CNP", "CNP", _MODEL, "[Lesson 5](05_everything_is_a_mapping.ipynb)"),
     ("ProtoNet", "ProtoNet", _METRIC, "[Lesson 7](07_few_shot_omniglot.ipynb)"),
+    ("Scratch", "from scratch", _NONE, "[Lesson 0](00_welcome.ipynb)"),
     ("Pretrained", "pretrained baseline", _NONE, "[Lesson 1](01_transfer_vs_meta.ipynb)"),
     ("TransferBaseline", "fine-tuned baseline", _NONE, "[Lesson 7](07_few_shot_omniglot.ipynb)"),
 )
