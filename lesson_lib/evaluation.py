@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checks
+from .tasks import Episode
 
 
 @dataclass(frozen=True)
@@ -148,3 +149,26 @@ def latency_ms(learner, episode, steps, alpha=None, repeats=20, warmup=3):
     checks.integer("warmup", warmup, 1)
     calls = {learner.name: _adapt_and_predict(learner, episode, steps, alpha)}
     return _interleaved(calls, repeats, warmup, 0)[learner.name].median
+
+
+def one_query_at_a_time(learner, episode, steps, queries=None):
+    """Query accuracy of each task [T] when every query is classified on its own, batched with
+    the task's support set only (the non-transductive protocol of the Reptile code): batch norm
+    then never sees the other queries' statistics. Adaptation uses the support set as usual.
+
+    queries: indices of the query examples to classify (default all of them); each one costs
+    a separate adaptation, so a subset keeps this cheap."""
+    checks.integer("steps", steps, 0)
+    T, M = episode.query_x.shape[:2]
+    picked = np.arange(M) if queries is None else np.asarray(queries)
+    if picked.ndim != 1 or not len(picked) or picked.min() < 0 or picked.max() >= M:
+        raise ValueError(f"queries must be indices in [0, {M}), got {queries!r}")
+    repeat = lambda a: np.repeat(a, len(picked), axis=0)  # noqa: E731  [T * P, ...], task-major
+    sx, sy = repeat(episode.support_x), repeat(episode.support_y)
+    qx = episode.query_x[:, picked].reshape(T * len(picked), 1, *episode.query_x.shape[2:])
+    qy = episode.query_y[:, picked].reshape(T * len(picked), 1, -1)
+    alone = Episode(sx, sy, qx, qy)
+    x = np.concatenate([sx, qx], axis=1)  # the support set, then the one query
+    logits = learner.predict(alone, x, steps)[:, -1]
+    right = logits.argmax(-1) == qy[:, 0].argmax(-1)
+    return right.reshape(T, len(picked)).mean(axis=1)

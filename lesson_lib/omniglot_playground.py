@@ -1,5 +1,4 @@
-"""Lesson 7's playground: adapt a few-shot classifier live on Omniglot (and
-`one_query_at_a_time`, the lesson's non-transductive evaluation).
+"""Lesson 7's playground: adapt a few-shot classifier live on Omniglot.
 
 Sliders for the learner, N (ways), K (shots), inner steps and alpha; a "new task" button.
 One figure (`plots.few_shot_figure`): the support set, the query drawings before and after
@@ -15,7 +14,7 @@ from . import checks
 from .playground import Playground, button, slider
 from .plots import few_shot_figure
 from .recipes.omniglot import with_ways
-from .tasks import Episode, Omniglot
+from .tasks import Omniglot
 
 QUERIES = 10  # query drawings per class (K <= 10, so K + Q <= 20)
 SHOWN_QUERIES = 5  # of which are drawn
@@ -132,26 +131,3 @@ class OmniglotPlayground(Playground):
         before, after = 100 * accuracy[0], 100 * accuracy[steps]
         return png, (f"{task}: query accuracy {before:.0f}% before, {after:.0f}% after {steps} "
                      f"steps of alpha = {self.alpha.value:.3g}")
-
-
-def one_query_at_a_time(learner, episode, steps, queries=None):
-    """Query accuracy of each task [T] when every query is classified on its own, batched with
-    the task's support set only (the non-transductive protocol of the Reptile code): batch norm
-    then never sees the other queries' statistics. Adaptation uses the support set as usual.
-
-    queries: indices of the query examples to classify (default all of them); each one costs
-    a separate adaptation, so a subset keeps this cheap."""
-    checks.integer("steps", steps, 0)
-    T, M = episode.query_x.shape[:2]
-    picked = np.arange(M) if queries is None else np.asarray(queries)
-    if picked.ndim != 1 or not len(picked) or picked.min() < 0 or picked.max() >= M:
-        raise ValueError(f"queries must be indices in [0, {M}), got {queries!r}")
-    repeat = lambda a: np.repeat(a, len(picked), axis=0)  # noqa: E731  [T * P, ...], task-major
-    sx, sy = repeat(episode.support_x), repeat(episode.support_y)
-    qx = episode.query_x[:, picked].reshape(T * len(picked), 1, *episode.query_x.shape[2:])
-    qy = episode.query_y[:, picked].reshape(T * len(picked), 1, -1)
-    alone = Episode(sx, sy, qx, qy)
-    x = np.concatenate([sx, qx], axis=1)  # the support set, then the one query
-    logits = learner.predict(alone, x, steps)[:, -1]
-    right = logits.argmax(-1) == qy[:, 0].argmax(-1)
-    return right.reshape(T, len(picked)).mean(axis=1)

@@ -6,7 +6,7 @@ across the query batch, and refuses bad indices."""
 import numpy as np
 import pytest
 
-from lesson_lib.omniglot_playground import one_query_at_a_time
+from lesson_lib.evaluation import one_query_at_a_time
 from lesson_lib.plots import episode_figure, shuffled_queries
 from lesson_lib.tasks import Omniglot
 
