@@ -4,6 +4,7 @@ planted wrong answer is caught with its sentence, and a crash is explained witho
 import numpy as np
 import pytest
 import tensorflow as tf
+from exercise_cases import checker_tests
 
 from lesson_lib import exercises
 from lesson_lib.functional import loss_and_gradient, mse
@@ -36,10 +37,6 @@ def growth_exponent(k, cost):
     return np.polyfit(np.log(k), np.log(cost), 1)[0]
 
 
-def stub(*args):
-    raise NotImplementedError()
-
-
 def crash(*args):
     return [][0]
 
@@ -67,25 +64,11 @@ WRONG = [  # (checker, a planted wrong answer, what the sentence must say)
 ]
 
 
-@pytest.mark.parametrize("name", sorted(RIGHT))
-def test_reference_passes(name):
-    feedback = getattr(exercises, name)(RIGHT[name])
-    assert feedback.status == "correct", feedback.message
-
-
-@pytest.mark.parametrize("name", sorted(RIGHT))
-def test_stub_is_not_yet_implemented(name):
-    assert getattr(exercises, name)(stub).status == "not yet implemented"
+(test_the_reference_answer_passes, test_the_stub_is_not_yet_implemented,
+ test_a_planted_wrong_answer_is_caught) = checker_tests(RIGHT.items(), WRONG)
 
 
 @pytest.mark.parametrize("name", sorted(RIGHT))
 def test_crash_is_one_sentence(name):
     feedback = getattr(exercises, name)(crash)
     assert feedback.status == "error" and "IndexError" in feedback.message and "\n" not in feedback.message
-
-
-@pytest.mark.parametrize(("name", "answer", "says"), WRONG)
-def test_wrong_answer_is_named(name, answer, says):
-    feedback = getattr(exercises, name)(answer)
-    assert feedback.status == "wrong", (feedback.status, feedback.message)
-    assert says in feedback.message, feedback.message

@@ -2,12 +2,11 @@
 fine-tuning): the reference answer passes, the stub is "not yet implemented", each planted
 wrong answer is caught with its sentence, and a crash is a sentence, not a traceback."""
 
-import re
 
 import keras
 import numpy as np
-import pytest
 import tensorflow as tf
+from exercise_cases import checker_tests
 
 from lesson_lib import exercises
 from lesson_lib.functional import FunctionalModel, loss_and_gradient, mse
@@ -72,10 +71,6 @@ def random_start(model):
     return FunctionalModel(keras.models.clone_model(model)).theta()
 
 
-def stub(*args):
-    raise NotImplementedError()
-
-
 RIGHT = {"check_task_data": task_data, "check_sgd_path": sgd_path, "check_pretraining_loss": pretraining_loss,
          "check_fine_tune": fine_tune}
 
@@ -135,28 +130,8 @@ WRONG = [  # (checker, a planted wrong answer, what the sentence must say)
 ]
 
 
-def test_every_checker_here_is_tested():
-    assert set(RIGHT) == {name for name, _, _ in WRONG}
-    assert all(callable(getattr(exercises, name)) for name in RIGHT)
-
-
-@pytest.mark.parametrize("name", sorted(RIGHT))
-def test_the_reference_answer_passes(name):
-    feedback = getattr(exercises, name)(RIGHT[name])
-    assert feedback.passed and feedback.message.startswith("correct"), feedback
-
-
-@pytest.mark.parametrize("name", sorted(RIGHT))
-def test_the_stub_is_not_yet_implemented(name):
-    feedback = getattr(exercises, name)(stub)
-    assert feedback.status == "not yet implemented" and "NotImplementedError" in feedback.message, feedback
-
-
-@pytest.mark.parametrize("name, answer, says", WRONG, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(WRONG)])
-def test_a_planted_wrong_answer_is_caught(name, answer, says):
-    feedback = getattr(exercises, name)(answer)
-    assert feedback.status == "wrong", feedback
-    assert re.search(says, feedback.message), feedback
+(test_the_reference_answer_passes, test_the_stub_is_not_yet_implemented,
+ test_a_planted_wrong_answer_is_caught) = checker_tests(RIGHT.items(), WRONG)
 
 
 def test_a_crash_is_a_sentence_not_a_traceback():
