@@ -2,11 +2,13 @@
 prediction y* = g([r, x*]) (Lesson 5, Garnelo et al. 2018). The references are the package's own
 `aggregate` and `decode` (lesson_lib.learners.mapping), run with the same small networks h, g."""
 
+from functools import partial
+
 import numpy as np
 
 from ..learners.mapping import aggregate as reference_aggregate
 from ..learners.mapping import decode as reference_decode
-from .compare import close, largest_difference
+from .compare import close, largest_difference, one_array
 from .feedback import call, checker, wrong
 
 
@@ -29,16 +31,7 @@ class _Network:
         return np.tanh(z @ self.w1 + self.b1) @ self.w2
 
 
-def _array(out, what):
-    if isinstance(out, (list, tuple)):
-        wrong(f"return one array ({what}), not a {type(out).__name__}")
-    if out is None:
-        wrong(f"your function returned nothing (None): return {what}")
-    try:
-        got = np.asarray(out, dtype=np.float64)
-    except (TypeError, ValueError):
-        wrong(f"return an array ({what}); got {type(out).__name__}")
-    return got
+_array = partial(one_array, sequences=False)  # one array per call, never a list of them
 
 
 X_DIM, Y_DIM, WIDTH = 2, 1, 5

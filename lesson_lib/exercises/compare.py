@@ -3,6 +3,8 @@ cannot break, and a short description of how far apart they are."""
 
 import numpy as np
 
+from .feedback import wrong
+
 
 def as_arrays(values):
     """A tensor, an array or a list of them as a list of float64 arrays (None stays None)."""
@@ -21,3 +23,18 @@ def close(a, b, rtol=1e-6, atol=1e-9):
 def largest_difference(a, b):
     return max(float(np.max(np.abs(x - y))) for x, y in zip(as_arrays(a), as_arrays(b), strict=True))
 
+
+def one_array(out, what, *, sequences=True, scalars=True):
+    """The student's result as one float64 array, or a sentence saying why it is not one (`what`
+    names what was asked for). sequences=False refuses a list or tuple, scalars=False a single number."""
+    if not sequences and isinstance(out, (list, tuple)):
+        wrong(f"return one array ({what}), not a {type(out).__name__}")
+    if out is None:
+        wrong(f"your function returned nothing (None): return {what}")
+    try:
+        got = np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError):
+        wrong(f"return one array ({what}); got {type(out).__name__}")
+    if not scalars and got.ndim == 0:
+        wrong(f"return an array ({what}), not a single number")
+    return got

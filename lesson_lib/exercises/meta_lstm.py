@@ -2,24 +2,15 @@
 Andrychowicz et al. 2016 (Lesson 4). The references are the package's own `cell_update` and
 `preprocess` (lesson_lib.learners.meta_lstm)."""
 
+from functools import partial
+
 import numpy as np
 
 from ..learners.meta_lstm import cell_update, preprocess
-from .compare import close, largest_difference
+from .compare import close, largest_difference, one_array
 from .feedback import call, checker, wrong
 
-
-def _array(out, what):
-    """The student's result as one float64 array (or a sentence saying why it is not one)."""
-    if out is None:
-        wrong(f"your function returned nothing (None): return {what}")
-    try:
-        got = np.asarray(out, dtype=np.float64)
-    except (TypeError, ValueError):
-        wrong(f"return one array ({what}); got {type(out).__name__}")
-    if got.ndim == 0:
-        wrong(f"return an array ({what}), not a single number")
-    return got
+_array = partial(one_array, scalars=False)  # an array of features, never one number
 
 
 def _one_array(out, shape, what):
