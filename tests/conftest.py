@@ -1,5 +1,7 @@
 """Shared fixtures. Tests run on the CPU in float32 unless a test asks for float64."""
 
+import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,11 +50,40 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(BROWSER)
 
 
+def browser_can_run():
+    """The browser tests will run rather than skip (tests/browser/conftest.py): Chromium and Playwright
+    are there, or CI requires them (a missing one then fails those tests)."""
+    required = os.environ.get("LESSON_LIB_REQUIRE_BROWSER", "") not in ("", "0")
+    chromium = Path(os.environ.get("LESSON_LIB_CHROMIUM", "/usr/bin/chromium"))
+    return required or (chromium.exists() and importlib.util.find_spec("playwright") is not None)
+
+
+def run_once(session):
+    """Each lesson runs once per edition: a lesson whose teacher's edition the browser suite runs in
+    Voila (every lesson with a playground: no error anywhere, every checker says "correct", the
+    playgrounds work) is not run again by nbval, which checks only the first two. Returns the lessons
+    left out of nbval."""
+    if not browser_can_run():
+        return []
+    in_voila = {item.callspec.params["lesson"].name for item in session.items
+                if getattr(item, "originalname", None) == "test_teacher_edition_in_voila"}
+    twice = [item for item in session.items if item.path.suffix == ".ipynb" and item.path.name in in_voila]
+    if twice:
+        session.items[:] = [item for item in session.items if item not in twice]
+        session.config.hook.pytest_deselected(items=twice)
+    return sorted({item.path.name for item in twice})
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session):
     """Browser tests selected together with others run in their own pytest process at the end:
     Playwright's sync API leaves its event loop marked as running in the process that used it,
     and in-process widget tests after it would schedule their redraws on a loop that never turns."""
+    lessons = run_once(session)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if lessons and reporter:
+        reporter.write_line(f"nbval leaves out {len(lessons)} lesson(s) that the browser suite runs in Voila "
+                            f"(teacher's edition): {', '.join(lessons)}")
     items = session.items
     browser = [item for item in items if item.get_closest_marker("browser")]
     if browser and len(browser) < len(items):
@@ -63,9 +94,10 @@ def pytest_collection_finish(session):
 
 def pytest_sessionfinish(session, exitstatus):
     nodeids = session.config.stash.get(BROWSER_RUN, None)
-    if not nodeids:
+    if not nodeids or session.config.option.collectonly:
         return
     print(f"\n\n=== {len(nodeids)} browser tests, in their own process ===", flush=True)
     done = subprocess.run([sys.executable, "-m", "pytest", *nodeids], cwd=ROOT)
     if done.returncode not in (0, 5):  # 5: nothing collected
         session.exitstatus = done.returncode
+
