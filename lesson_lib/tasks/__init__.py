@@ -3,5 +3,6 @@
 from .episode import Episode
 from .omniglot import GlobalLabels, Omniglot
 from .sinusoid import Sinusoid
+from .task_pool import TaskPool
 
-__all__ = ["Episode", "GlobalLabels", "Omniglot", "Sinusoid"]
+__all__ = ["Episode", "GlobalLabels", "Omniglot", "Sinusoid", "TaskPool"]
