@@ -49,10 +49,14 @@ class MAMLPlus(StepSizeLearner):
             raise ValueError("iterations (the planned meta-iterations) is needed with multi_step_loss or "
                              "cosine_outer: their schedules run over it")
         self.iterations = None if iterations is None else checks.integer("iterations", iterations, 1)
-        self.msl_iterations = (None if not self.multi_step_loss else max(1, self.iterations // 10)
-                               if msl_iterations is None else checks.integer("msl_iterations", msl_iterations, 1))
+        if msl_iterations is not None:
+            msl_iterations = checks.integer("msl_iterations", msl_iterations, 1)
+        elif self.multi_step_loss:
+            msl_iterations = max(1, self.iterations // 10)
+        self.msl_iterations = msl_iterations
         beta = checks.positive_number("beta", beta)
-        self.beta_final = beta / 100 if beta_final is None else checks.positive_number("beta_final", beta_final)
+        self.beta_final = beta / 100 if beta_final is None else checks.positive_number("beta_final",
+                                                                                       beta_final)
         if self.beta_final > beta:
             raise ValueError(f"beta_final must be <= beta = {beta}, got {beta_final!r}")
         rate = (keras.optimizers.schedules.CosineDecay(beta, self.iterations, alpha=self.beta_final / beta)

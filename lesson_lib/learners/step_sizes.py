@@ -65,7 +65,8 @@ class StepSizes:
         for name, w in zip(self.names, weights, strict=True):
             shape = tuple(w.shape) if self.per_parameter else (self.steps,)
             values = np.full(shape, alpha) if alpha_range is None else rng.uniform(low, high, shape)
-            self.variables.append(keras.Variable(values.astype(dtype), name=f"alpha_{name.replace('/', '_')}"))
+            label = "alpha_" + name.replace("/", "_")
+            self.variables.append(keras.Variable(values.astype(dtype), name=label))
 
     def at(self, alphas, t):
         """The step sizes of inner step t (0-based) from the alpha tensors, one per weight."""
