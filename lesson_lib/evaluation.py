@@ -14,6 +14,16 @@ import numpy as np
 from . import checks
 from .tasks import Episode
 
+DIVERGED_FACTOR = 100  # a task diverged when its loss is not finite or above 100x its loss before adapting
+
+
+def diverged_tasks(per_task, factor=DIVERGED_FACTOR):
+    """[n, steps + 1] True where a task's loss is not finite, or above `factor` times its loss
+    after 0 steps (before adapting: the start itself is what is being judged)."""
+    per_task = np.asarray(per_task, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return ~np.isfinite(per_task) | (per_task > factor * per_task[:, :1])
+
 
 @dataclass(frozen=True)
 class Curve:
@@ -25,6 +35,18 @@ class Curve:
     def diverged(self):
         """True where some task's loss was not finite after that many steps."""
         return ~np.isfinite(self.per_task).all(axis=0)
+
+    def summary(self, step, factor=DIVERGED_FACTOR):
+        """After `step` steps: {tasks, mean, ci95, median, diverged}. `diverged` counts the tasks
+        whose loss is not finite or above `factor` x their loss before adapting (diverged_tasks);
+        mean and ci95 are over the other tasks, the median over all (a diverged task counts as
+        infinitely bad), so one runaway task cannot hide in, or swamp, the mean."""
+        losses = self.per_task[:, step].astype(np.float64)
+        bad = diverged_tasks(self.per_task, factor)[:, step]
+        kept = losses[~bad]
+        mean, half = mean_ci95(kept) if kept.size else (np.nan, np.nan)
+        return {"tasks": int(losses.size), "mean": float(mean), "ci95": float(half),
+                "median": float(np.median(np.where(bad, np.inf, losses))), "diverged": int(bad.sum())}
 
 
 def mean_ci95(values, axis=0):

@@ -22,10 +22,8 @@ from lesson_lib.article import (
     reptile_meta_step,
     sequential_fine_tuning,
     snapshot,
-    summary,
     taxonomy_table,
 )
-from lesson_lib.evaluation import Curve
 from lesson_lib.functional import adapt, mse
 from lesson_lib.gradcheck import finite_differences, flat, relative_error
 from lesson_lib.learners import MAML, Reptile
@@ -146,13 +144,6 @@ def test_one_loss_objective(episode):
     assert error < 1e-6
     with pytest.raises(ValueError, match="data"):
         OneLossMAML(small(), data="query")
-
-
-def test_summary_counts_diverged_tasks():
-    per_task = np.array([[1.0], [2.0], [3.0], [np.nan], [5e3]])
-    s = summary(Curve(per_task.mean(0), per_task.mean(0), per_task), 0)
-    assert s == {"tasks": 5, "mean": 2.0, "ci95": pytest.approx(1.96 / np.sqrt(3)), "median": 2.0,
-                 "diverged": 2}
 
 
 def test_taxonomy_covers_every_learner_and_links_real_lessons(root):

@@ -25,8 +25,9 @@ def test_sinusoid_trains_saves_and_writes_rows(tmp_path):
     rows = json.loads(out.read_text())
     expected = sum(len(test_Ks) * (1 if name == "CNP" else 3) for name, _, test_Ks in recipes.RUNS)
     assert len(rows) == expected == 35
-    assert set(rows[0]) == {"learner", "train_K", "K", "steps", "mse", "ci95", "diverged_tasks",
-                            "train_seconds", "latency_ms"}
+    assert set(rows[0]) == {"learner", "train_K", "K", "steps", "mse", "ci95", "median", "diverged_tasks",
+                            "tasks", "train_seconds", "latency_ms"}
+    assert all(r["tasks"] == 20 and r["median"] > 0 and r["diverged_tasks"] >= 0 for r in rows)
     assert all(np.isfinite(r["mse"]) and r["ci95"] > 0 and r["latency_ms"] > 0 for r in rows)
     assert [r["steps"] for r in rows if r["learner"] == "CNP"] == [None, None]
     for name, train_K, _ in recipes.RUNS:

@@ -1,8 +1,9 @@
 """Confidence intervals by hand; adaptation curves shaped and decreasing where they should."""
 
 import numpy as np
+import pytest
 
-from lesson_lib.evaluation import Latency, adaptation_curve, latencies, mean_ci95
+from lesson_lib.evaluation import Curve, Latency, adaptation_curve, diverged_tasks, latencies, mean_ci95
 from lesson_lib.learners import MAML
 from lesson_lib.models import mlp
 from lesson_lib.tasks import Sinusoid
@@ -14,6 +15,19 @@ def test_mean_ci95_by_hand():
     np.testing.assert_allclose(mean, [4.0, 2.0])
     # sample sd of 1,3,5,7 is sqrt(20/3); half-width 1.96 * sd / sqrt(4)
     np.testing.assert_allclose(ci, [1.96 * np.sqrt(20 / 3) / 2, 0.0])
+
+
+def test_summary_counts_diverged_tasks_against_their_own_start():
+    # seven tasks: loss before adapting (step 0) and after one step
+    per_task = np.array([[1.0, 0.5], [1.0, 1.0], [1.0, 1.5], [1.0, np.nan], [1.0, 500.0], [2.0, 200.0],
+                         [1.0, 0.25]])
+    np.testing.assert_array_equal(diverged_tasks(per_task)[:, 1], [0, 0, 0, 1, 1, 0, 0])
+    s = Curve(per_task.mean(0), per_task.mean(0), per_task).summary(1)
+    # 200 is exactly 100x its own start of 2: not diverged; 500 is 500x a start of 1: diverged
+    kept = np.array([0.5, 1.0, 1.5, 200.0, 0.25])
+    assert s == {"tasks": 7, "mean": kept.mean(), "ci95": pytest.approx(1.96 * kept.std(ddof=1) / np.sqrt(5)),
+                 "median": 1.5, "diverged": 2}  # median of 0.25, 0.5, 1, 1.5, 200, inf, inf
+    assert Curve(per_task.mean(0), per_task.mean(0), per_task).summary(0)["diverged"] == 0
 
 
 def test_curve_shape_and_sgd_lowers_support_loss():

@@ -9,7 +9,7 @@ objective as a learner, and the standard taxonomy of the kit's learners.
 from .in_place import fine_tune_in_place, restore, snapshot, task
 from .maml_fixed import inner_step, maml_meta_gradient, maml_meta_step
 from .maml_pattern import article_maml, keras_refusals, pattern_meta_gradient, sequential_fine_tuning
-from .one_loss import OneLossMAML, paired_difference, summary
+from .one_loss import OneLossMAML, paired_difference
 from .reptile_fixed import reptile_meta_step
 from .reptile_pattern import article_reptile
 from .taxonomy import FAMILIES, LEARNERS, taxonomy_table
@@ -17,4 +17,4 @@ from .taxonomy import FAMILIES, LEARNERS, taxonomy_table
 __all__ = ["FAMILIES", "LEARNERS", "OneLossMAML", "article_maml", "article_reptile", "fine_tune_in_place",
            "inner_step", "keras_refusals", "maml_meta_gradient", "maml_meta_step", "paired_difference",
            "pattern_meta_gradient", "reptile_meta_step", "restore", "sequential_fine_tuning", "snapshot",
-           "summary", "task", "taxonomy_table"]
+           "task", "taxonomy_table"]

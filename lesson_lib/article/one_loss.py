@@ -38,18 +38,6 @@ class OneLossMAML(MAML):
         return self.loss_fn(sy, self.f(phi, sx))
 
 
-def summary(curve, step, diverged_above=1e3):
-    """Mean, 95% half-width, median and diverged count of the per-task losses after `step`
-    steps (a task counts as diverged when its loss is not finite or above `diverged_above`;
-    the mean and interval are over the others)."""
-    losses = curve.per_task[:, step]
-    ok = np.isfinite(losses) & (losses <= diverged_above)
-    kept = losses[ok]
-    half = 1.96 * kept.std(ddof=1) / np.sqrt(kept.size) if kept.size > 1 else float("nan")
-    return {"tasks": int(losses.size), "mean": float(kept.mean()), "ci95": float(half),
-            "median": float(np.median(kept)), "diverged": int((~ok).sum())}
-
-
 def paired_difference(curve_a, curve_b, step):
     """Mean and 95% half-width over tasks of loss_a - loss_b after `step` steps, the two curves
     measured on the same test tasks (pairing removes the tasks' own spread); tasks where either
