@@ -7,10 +7,10 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import costs, notebooks, omniglot, sinusoid, throughput, widgets
+from . import costs, notebooks, omniglot, sinusoid, tasks_needed, throughput, widgets
 
 COMMANDS = {"sinusoid": sinusoid, "omniglot": omniglot, "throughput": throughput, "costs": costs,
-            "widgets": widgets, "notebooks": notebooks}
+            "widgets": widgets, "notebooks": notebooks, "tasks_needed": tasks_needed}
 
 
 def main(argv=None):
