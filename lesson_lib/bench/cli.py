@@ -7,10 +7,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import costs, notebooks, omniglot, sinusoid, tasks_needed, throughput, widgets
+from . import ablation, costs, notebooks, omniglot, sinusoid, tasks_needed, throughput, widgets
 
 COMMANDS = {"sinusoid": sinusoid, "omniglot": omniglot, "throughput": throughput, "costs": costs,
-            "widgets": widgets, "notebooks": notebooks, "tasks_needed": tasks_needed}
+            "widgets": widgets, "notebooks": notebooks, "tasks_needed": tasks_needed,
+            "ablation": ablation}
 
 
 def main(argv=None):
