@@ -15,9 +15,12 @@ from .article import check_maml_meta_gradient, check_reptile_meta_step
 from .cnp import check_aggregate, check_decode
 from .cost import check_fomaml_task_loss, check_growth_exponent
 from .feedback import Feedback
+from .hypernetwork import check_generated_layer
 from .inner_loop import check_sgd_step
 from .maml import check_maml_task_loss
+from .memorization import check_meta_augment, check_swap_supports
 from .meta_lstm import check_cell_update, check_preprocess
+from .meta_sgd import check_meta_sgd_path
 from .protonet import check_protonet_logits, check_prototypes
 from .reptile import check_epsilon_schedule, check_reptile_update
 from .tasks import check_sgd_path, check_task_data

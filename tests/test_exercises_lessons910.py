@@ -1,0 +1,123 @@
+"""Lessons 9 and 10's exercise checkers: the reference passes, the stub is "not yet implemented", each
+planted wrong answer is caught with its sentence, and a crash is explained without a traceback."""
+
+import numpy as np
+import pytest
+from exercise_cases import checker_tests
+
+from lesson_lib import exercises
+from lesson_lib.memorization import swap_supports
+from lesson_lib.tasks import Episode
+
+
+def meta_sgd_path(gradient, theta, alphas, steps, sign=1.0, fixed=False, inplace=False, alpha=None):
+    phi = theta if inplace else [t.copy() for t in theta]
+    g0 = gradient(theta)
+    for _ in range(steps):
+        g = g0 if fixed else gradient(phi)
+        for j, (a, gj) in enumerate(zip(alphas, g, strict=True)):
+            step = (a if alpha is None else alpha(a)) * gj
+            if inplace:
+                phi[j] -= sign * step
+            else:
+                phi[j] = phi[j] - sign * step
+    return phi
+
+
+def generated_layer(features, w):
+    H = features.shape[1]
+    return features @ w[:H].reshape(H, 1) + w[H]
+
+
+def swap_by_kit(sx, sy, qx, qy):  # the package's own swap, through an Episode
+    e = swap_supports(Episode(sx, sy, qx, qy))
+    return e.support_x, e.support_y, e.query_x, e.query_y
+
+
+def swap(sx, sy, qx, qy, shift=1, x=True, y=True):
+    return (np.roll(sx, shift, 0) if x else sx), (np.roll(sy, shift, 0) if y else sy), qx, qy
+
+
+def augment(sy, qy, offset, rng, per_point=False, query=True, support=True, same=False, draw=None):
+    T = sy.shape[0]
+    eps = (draw or (lambda: rng.uniform(-offset, offset, size=(T, 1, 1))))()
+    if same:
+        eps = np.full_like(eps, eps.flat[0])
+    s_eps = rng.uniform(-offset, offset, size=sy.shape) if per_point else eps
+    return (sy + s_eps if support else sy), (qy + eps if query else qy)
+
+
+def crash(*args):
+    return [][0]
+
+
+RIGHT = [("check_meta_sgd_path", meta_sgd_path), ("check_generated_layer", generated_layer),
+         ("check_swap_supports", swap), ("check_swap_supports", lambda *a: swap(*a, shift=-1)),
+         ("check_swap_supports", swap_by_kit), ("check_meta_augment", augment)]
+
+WRONG = [  # (checker, a planted wrong answer, what the sentence must say)
+    ("check_meta_sgd_path", lambda g, t, a, s: meta_sgd_path(g, t, a, min(s, 1)), "one step"),
+    ("check_meta_sgd_path", lambda g, t, a, s: meta_sgd_path(g, t, a, s, fixed=True), "gradient at theta"),
+    ("check_meta_sgd_path", lambda g, t, a, s: meta_sgd_path(g, t, a, s, sign=-1.0), "uphill"),
+    ("check_meta_sgd_path", lambda g, t, a, s: meta_sgd_path(g, t, a, s, alpha=lambda x: x.mean()),
+     "averaged"),
+    ("check_meta_sgd_path", lambda g, t, a, s: meta_sgd_path(g, t, a, s, alpha=lambda x: 0.01),
+     "fixed step"),
+    ("check_meta_sgd_path", lambda g, t, a, s: meta_sgd_path(g, t, a, s, inplace=True), "in place"),
+    ("check_meta_sgd_path", lambda g, t, a, s: [w.copy() for w in t], "still theta"),
+    ("check_meta_sgd_path", lambda g, t, a, s: meta_sgd_path(g, t, a, s + 1), "differs"),
+    ("check_meta_sgd_path", lambda g, t, a, s: meta_sgd_path(g, t, a, s)[0], "one adapted array per weight"),
+    ("check_generated_layer", lambda f, w: generated_layer(f, w)[:, 0], r"shape \[Q, 1\]"),
+    ("check_generated_layer", lambda f, w: f @ w[:f.shape[1]].reshape(-1, 1), "bias is missing"),
+    ("check_generated_layer", lambda f, w: f @ w[1:].reshape(-1, 1) + w[0], "bias first"),
+    ("check_generated_layer", lambda f, w: np.maximum(generated_layer(f, w), 0), "linear"),
+    ("check_generated_layer", lambda f, w: generated_layer(f, w) * 2, "differs"),
+    ("check_generated_layer", lambda f, w: f @ w[:-1], "shape"),
+    ("check_swap_supports", lambda *a: a, "kept its own"),
+    ("check_swap_supports", lambda sx, sy, qx, qy: (sx, sy, np.roll(qx, 1, 0), np.roll(qy, 1, 0)),
+     "swapped the query sets"),
+    ("check_swap_supports", lambda *a: swap(*a, x=False), "only the support outputs"),
+    ("check_swap_supports", lambda *a: swap(*a, y=False), "only the support inputs"),
+    ("check_swap_supports", lambda sx, sy, qx, qy: (sx[:, ::-1], sy[:, ::-1], qx, qy), "reorder points"),
+    ("check_swap_supports", lambda sx, sy, qx, qy: (np.roll(sx, 1, 1), np.roll(sy, 1, 1), qx, qy),
+     "reorder points"),
+    ("check_swap_supports", lambda sx, sy, qx, qy: (sx[[1, 0, 2, 4, 3]], sy[[1, 0, 2, 4, 3]], qx, qy),
+     "task 2 keeps"),
+    ("check_swap_supports", lambda sx, sy, qx, qy: (sx[[1, 0, 0, 4, 3]], sy[[1, 0, 0, 4, 3]], qx, qy),
+     "several tasks"),
+    ("check_swap_supports", lambda sx, sy, qx, qy: (np.roll(sx, 1, 0), np.roll(sy, 2, 0), qx, qy),
+     "not any task's support set"),
+    ("check_swap_supports", lambda sx, sy, qx, qy: (sx, sy), "four arrays"),
+    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, query=False), "only the support"),
+    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, support=False), "only the query"),
+    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, per_point=True), "point to point"),
+    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, same=True), "same offset"),
+    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, draw=lambda: r.normal(
+        0, o, size=(sy.shape[0], 1, 1))), "outside"),
+    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, draw=lambda: r.uniform(
+        0, o, size=(sy.shape[0], 1, 1))), "spread evenly"),
+    ("check_meta_augment", lambda sy, qy, o, r: (sy * 1.5, qy * 1.5), "scaled"),
+    ("check_meta_augment", lambda sy, qy, o, r: sy + 1, "two arrays"),
+]
+
+(test_the_reference_answer_passes, test_the_stub_is_not_yet_implemented,
+ test_a_planted_wrong_answer_is_caught) = checker_tests(RIGHT, WRONG)
+
+
+@pytest.mark.parametrize("name", sorted({name for name, _ in RIGHT}))
+def test_crash_is_one_sentence(name):
+    feedback = getattr(exercises, name)(crash)
+    assert feedback.status == "error" and "IndexError" in feedback.message and "\n" not in feedback.message
+
+
+def test_the_augmenting_reference_in_the_package_passes():
+    """memorization.CodedTasks' own offset (the remedy the lesson measures) passes the checker."""
+    from lesson_lib.memorization import CodedTasks
+    from lesson_lib.tasks import Sinusoid, TaskPool
+
+    def by_kit(sy, qy, offset, rng):
+        tasks = CodedTasks(TaskPool(Sinusoid(seed=0), None), offset=offset, seed=int(rng.integers(1000)))
+        e = tasks.coded(Episode(np.zeros((*sy.shape[:2], 1)), sy, np.zeros((*qy.shape[:2], 1)), qy))
+        return e.support_y, e.query_y
+
+    assert exercises.check_meta_augment(by_kit).passed
