@@ -127,3 +127,28 @@ def test_swap_needs_two_tasks():
         swap_supports(episode.tasks(0))
     with pytest.raises(ValueError, match="shift must not be a multiple"):
         swap_supports(episode, shift=3)
+
+
+@pytest.mark.slow
+def test_demo_shows_memorization_and_the_remedy():
+    """A CNP on 10 coded tasks learns them by heart (its error ignores the support outputs) and
+    fails new tasks; with codes redrawn it reads the support set and does better on new tasks."""
+    from lesson_lib.recipes.sinusoid import learner
+    from lesson_lib.training import meta_train
+
+    pool = TaskPool(Sinusoid(seed=0), 10, seed=0)
+    pool_tasks = CodedTasks(pool, code_dim=8, seed=0)
+    results = {}
+    for remedy in (False, True):
+        cnp = learner("CNP", x_dim=pool_tasks.x_dim)
+        meta_train(cnp, CodedTasks(pool, code_dim=8, seed=0, shuffle=remedy), 1500, K=5, progress=False)
+        results[remedy] = [support_reliance(cnp, tasks.sample(200, 5, 50), 0) for tasks in
+                           (pool_tasks, CodedTasks(Sinusoid(seed=10_000), code_dim=8, seed=1))]
+    (train, test), (fixed_train, fixed_test) = results[False], results[True]
+    assert np.mean(train.true) < 0.3  # the pool is learned...
+    # ...without reading the support outputs: another task's outputs leave the error near zero, where a
+    # learner that reads them errs by about the difference of two random sinusoids (several units)
+    assert np.mean(train.wrong_outputs) < 0.2
+    assert np.mean(test.true) > 2.0  # and new tasks fail
+    assert np.mean(fixed_train.wrong_outputs) > max(1.0, 3 * np.mean(fixed_train.true))  # the remedy reads
+    assert np.mean(fixed_test.true) < 0.5 * np.mean(test.true)  # and generalises better
