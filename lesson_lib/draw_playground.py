@@ -210,8 +210,8 @@ class DrawPlayground(Playground):
         def points(k):
             return np.float32(np.stack([np.linspace(-1, 1, k), np.zeros(k)], axis=1))
 
-        with tqdm(total=len(self.learners) * (2 + self.max_points), desc="preparing the learners",
-                  leave=False) as progress:
+        total = len(self.learners) * (2 + self.max_points)
+        with tqdm(total=total, desc="preparing the learners") as progress:
             for learner in self.learners.values():
                 for k in (1, 2):
                     episode = self.episode(points(k))

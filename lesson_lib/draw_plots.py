@@ -4,8 +4,9 @@ the shape a preset drew them from, and each learner's prediction before and afte
 The figure is made once; a redraw sets the data of its artists (`set_data`) and blits them:
 the axes, ticks and legend (text is most of a render's cost) are drawn once into a background,
 and a redraw restores it and draws only the points and lines, which ipympl sends to the
-browser as the pixels that changed. A full render happens only when the legend changes or
-the browser asks for one (a resize, a new view); the background is then taken again. ipympl's
+browser as the pixels that changed. A full render happens only when the browser asks for
+one (a new view, a resize, or `draw_idle` after the legend changed); the background is then
+taken again. ipympl's
 canvas is an ipywidget: the playground puts it beside its controls and connects its mouse events.
 The figure only draws: it reads no widget and adapts no learner (`draw_playground` does).
 """
@@ -103,7 +104,8 @@ class DrawFigure:
         """Show `points` ([K, 2] x, y), `shape` (y on the grid, or None) and `predictions`:
         {name: (before, after)}, y on the grid after 0 and after `steps` steps, `before` None
         for a learner that adapts in one forward pass; learners not in it are hidden. Then
-        redraw: blit over the background, or a full render when the legend changed."""
+        redraw: blit over the background, or a full render when there is none yet or the legend
+        changed."""
         points = np.asarray(points, dtype=float).reshape(-1, 2)
         self.points.set_data(points[:, 0], points[:, 1])
         self.shape.set_visible(shape is not None)
@@ -118,8 +120,13 @@ class DrawFigure:
                 lines["after"].set_data(self.grid, after)
         stepwise = [name for name, (before, _) in predictions.items() if before is not None]
         self.count.set_text(f"{len(points)} point{'s' if len(points) != 1 else ''}, {steps} steps")
-        if self._legend(list(predictions), stepwise, shape) or self._background is None:
-            self.canvas.draw()  # a full render; _after_full_render draws the moving artists
+        if self._legend(list(predictions), stepwise, shape):
+            self._background = None  # taken again at the next full render
+        if self._background is None:
+            # ask the browser's view for a full render (it sends for it: `draw` in the kernel, then
+            # _after_full_render). Rendering here, before a view is connected, would hand ipympl's
+            # view a picture it cannot load (ipympl 0.10), and with no browser none is needed.
+            self.canvas.draw_idle()
             return
         self.canvas.restore_region(self._background)
         self._draw_dynamic()

@@ -16,6 +16,12 @@ a new lesson's playground follows it and is then tested with no change here):
   its readout;
 - with a `pg-plot` image: each slider step redraws it (its pixels change) and then changes the
   `pg-status` readout, which is set last;
+- with a `pg-draw-canvas` instead (an ipympl canvas widget, a plot one clicks on; lesson_lib/
+  draw_playground.py): each slider step changes the canvas's pixels and the `pg-status` readout;
+  then real mouse clicks (Playwright's page.mouse) at several points in the middle of the canvas
+  (CLICK_AT: fractions of its box between 0.35 and 0.65, which must lie on the plot's axes) each
+  change its pixels and the `pg-status` readout; the time from a click to the changed pixels is
+  printed;
 - with a `pg-train` button: sliders are stepped down (towards the cheaper run) and pressing the
   button redraws `pg-train-plot` and changes `pg-train-status`;
 - nothing writes to stderr or raises, in a cell or in a widget callback (the suite reads the
@@ -43,6 +49,8 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
 RUN_SECONDS = 600  # run all cells of one lesson (the slowest takes about 45 s on an idle 2-core machine)
 STEP_SECONDS = 60  # one slider step to a finished redraw (about 20 ms on an idle machine)
+# Where a `pg-draw-canvas` is clicked: (x, y) fractions of the canvas's box from its top left corner.
+CLICK_AT = ((0.40, 0.35), (0.55, 0.60), (0.62, 0.42), (0.47, 0.65))
 TRAIN_SECONDS = 300  # one press of a train button with its sliders stepped down
 # ipywidgets' JupyterLab manager, in a notebook opened without a kernel, reads the null session's
 # kernel (a JavaScript error that names its own code); no lesson is run there.
@@ -213,6 +221,26 @@ def state(image, text):
     return image.get_attribute("src"), text.text_content()
 
 
+def wait_pixels_changed(page, picture, before, timeout):
+    """Poll until `picture`'s pixels differ from `before` (an ipympl canvas changes in place, with no
+    attribute to wait for); False on timeout."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not same_pixels(before, pixels(picture)):
+            return True
+        page.wait_for_timeout(50)
+    return False
+
+
+def wait_text_changed(page, text, before, timeout):
+    try:
+        page.wait_for_function("([el, before]) => el.textContent !== before",
+                               arg=[text.element_handle(), before], timeout=timeout * 1000)
+        return True
+    except PlaywrightTimeout:
+        return False
+
+
 def wait_changed(page, image, text, before, timeout):
     """Wait until the image's src and the text both differ from `before` (see `state`); False on timeout."""
     try:
@@ -230,11 +258,14 @@ def exercise(page, watch, playground, where, shots, settle):
     `where` names the lesson in failure messages; `settle` waits until the kernel is done."""
     name = css_name(playground)
     plot, status = playground.locator(".pg-plot"), playground.locator(".pg-status")
+    canvas = playground.locator(".pg-draw-canvas .jupyter-matplotlib-canvas-div")
     train = playground.locator(".pg-train")
-    has_plot, has_train = plot.count() > 0, train.count() > 0
+    has_plot, has_canvas, has_train = plot.count() > 0, canvas.count() > 0, train.count() > 0
     sliders = playground.locator(".widget-slider[class*='pg-']")
     assert sliders.count(), f"{where}: playground {name} has no slider with a pg-* class"
     assert not has_plot or status.count() == 1, f"{where}: playground {name} has pg-plot but no pg-status"
+    assert not has_canvas or status.count() == 1, \
+        f"{where}: playground {name} has pg-draw-canvas but no pg-status"
     steps = []
     for i in range(sliders.count()):
         slider = sliders.nth(i)
@@ -249,6 +280,7 @@ def exercise(page, watch, playground, where, shots, settle):
         what = f"{where}: playground {name}: slider {css}"
         before_text = readout.text_content()
         before_plot, before_state = (pixels(plot), state(plot, status)) if has_plot else (None, None)
+        before_canvas, before_status = (pixels(canvas), status.text_content()) if has_canvas else (None, None)
         playground.screenshot(path=shots / f"{name}-{css}-before.png")
         start = len(watch.errors)
         handle.focus()
@@ -261,9 +293,15 @@ def exercise(page, watch, playground, where, shots, settle):
         after_text = readout.text_content()
         assert after_text != before_text, f"{what}: readout stayed {before_text!r} after {key}"
         redrawn = wait_changed(page, plot, status, before_state, STEP_SECONDS) if has_plot else True
+        if has_canvas:
+            told = wait_text_changed(page, status, before_status, STEP_SECONDS)
+            changed = wait_pixels_changed(page, canvas, before_canvas, STEP_SECONDS)
         settle()
         assert not watch.since(start), f"{what}: the kernel reported an error after {key}:\n" + \
             report(watch.since(start))
+        if has_canvas:
+            assert told, f"{what}: the pg-status readout did not change within {STEP_SECONDS} s after {key}"
+            assert changed, f"{what}: canvas pixels did not change within {STEP_SECONDS} s after {key}"
         if has_plot:
             assert redrawn, (f"{what}: plot pixels did not change (or the pg-status readout did not update) "
                              f"within {STEP_SECONDS} s after {key} ({before_text} -> {after_text})")
@@ -271,6 +309,9 @@ def exercise(page, watch, playground, where, shots, settle):
                 f"{what}: plot pixels did not change after {key} ({before_text} -> {after_text})"
         playground.screenshot(path=shots / f"{name}-{css}-after.png")
         steps.append(f"{css} {before_text} -> {after_text}")
+    if has_canvas:
+        steps += click_canvas(page, watch, playground, canvas, status, f"{where}: playground {name}", shots,
+                              settle)
     if has_train:
         plot, status = playground.locator(".pg-train-plot"), playground.locator(".pg-train-status")
         what = f"{where}: playground {name}: button pg-train"
@@ -286,6 +327,31 @@ def exercise(page, watch, playground, where, shots, settle):
         playground.screenshot(path=shots / f"{name}-pg-train-after.png")
         steps.append("pg-train pressed")
     return name, steps
+
+
+def click_canvas(page, watch, playground, canvas, status, where, shots, settle):
+    """Real mouse clicks at CLICK_AT on a `pg-draw-canvas`: after each, its pixels and the pg-status
+    readout change and the kernel reports no error. Returns one line per click with its timing."""
+    done = []
+    for i, (fx, fy) in enumerate(CLICK_AT):
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        x, y = box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+        what = f"{where}: click {i + 1} at ({fx:.2f}, {fy:.2f}) of the canvas"
+        before_canvas, before_status = pixels(canvas), status.text_content()
+        start, began = len(watch.errors), time.time()
+        page.mouse.click(x, y)
+        changed = wait_pixels_changed(page, canvas, before_canvas, STEP_SECONDS)
+        seconds = time.time() - began
+        told = wait_text_changed(page, status, before_status, STEP_SECONDS)
+        settle()
+        assert not watch.since(start), f"{what}: the kernel reported an error:\n{report(watch.since(start))}"
+        assert changed, f"{what}: canvas pixels did not change within {STEP_SECONDS} s"
+        assert told, f"{what}: the pg-status readout stayed {before_status!r}"
+        playground.screenshot(path=shots / f"{css_name(playground)}-click{i + 1}.png")
+        done.append(f"click {i + 1}: pixels changed after {seconds * 1000:.0f} ms, "
+                    f"readout {status.text_content()[:40]!r}")
+    return done
 
 
 def exercise_all(page, watch, lesson, where, shots, settle):
@@ -310,7 +376,7 @@ def exercise_all(page, watch, lesson, where, shots, settle):
 
 
 def log_done(where, done, start):
-    sliders = sum(len([s for s in steps if not s.startswith("pg-train")]) for _, steps in done)
+    sliders = sum(len([s for s in steps if not s.startswith(("pg-train", "click"))]) for _, steps in done)
     print(f"\n{where}: {len(done)} playground(s), {sliders} slider(s), {time.time() - start:.0f} s")
     for name, steps in done:
         print(f"  {name}: " + "; ".join(steps))
