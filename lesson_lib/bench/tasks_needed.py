@@ -7,8 +7,8 @@ pool's own tasks (meta-train, fresh points) and on new tasks (meta-test) after 1
 Then the memorization problem (Yin et al. 2020; `lesson_lib.memorization`): the task's identity
 readable from the inputs (a code per pool task), without and with the remedy (codes drawn anew
 each time a task is drawn: mutually exclusive tasks; optionally Rajendran et al.'s output offset),
-each measured with the true support set, another task's and the task's inputs with another
-task's outputs.
+each measured after the learner's training steps with the true support set, another task's and
+the task's inputs with another task's outputs.
 
 Rows carry `experiment` ("tasks" or "memorization"); the lesson reads them from
 data/tasks_needed.json; --save-dir keeps each pool's trained weights for its playground.
@@ -141,11 +141,11 @@ def memorization_rows(name, args):
                                     f"{name}, memorization, {condition}")
         for split, tasks in evaluation.items():
             episode = tasks.sample(args.test_tasks, K, QUERIES)
-            for steps in test_steps(learner):
-                for row in support_reliance(learner, episode, steps or 0).rows():
-                    rows.append({"experiment": "memorization", "learner": name, "condition": condition,
-                                 "tasks": n, "split": split, "steps": steps, **row, "iterations": iterations,
-                                 "train_seconds": round(seconds, 1)})
+            steps = learner.inner_steps if learner.adapts_by_steps else None  # as trained (10 can diverge)
+            for row in support_reliance(learner, episode, steps or 0).rows():
+                rows.append({"experiment": "memorization", "learner": name, "condition": condition,
+                             "tasks": n, "split": split, "steps": steps, **row, "iterations": iterations,
+                             "train_seconds": round(seconds, 1)})
     return rows
 
 
