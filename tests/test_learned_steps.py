@@ -60,6 +60,18 @@ def test_meta_sgd_inner_step_is_elementwise_by_hand():
         np.testing.assert_allclose([phi[0][0, 0], phi[1][0]], [w, b], rtol=1e-12)
 
 
+def test_relative_alphas_scale_the_learned_multiplier():
+    model, x, y = linear_task()
+    learner = MetaSGD(model, alpha=0.1, relative_alphas=True)
+    assert learner.learned_alphas()["dense0/kernel"] == pytest.approx(0.1)
+    learner.step_sizes.variables[0].assign([[3.0]])  # alpha = 0.1 * 3 for w
+    learner.step_sizes.variables[1].assign([0.5])  # alpha = 0.1 * 0.5 for b
+    assert learner.learned_alphas()["dense0/kernel"] == pytest.approx(0.3)
+    gw, gb = linear_gradient(0.5, -0.2, x, y)
+    phi = path(learner, x, y, 1)[1]
+    np.testing.assert_allclose([phi[0][0, 0], phi[1][0]], [0.5 - 0.3 * gw, -0.2 - 0.05 * gb], rtol=1e-12)
+
+
 def test_lslr_inner_step_per_layer_per_step_by_hand():
     model, x, y = linear_task()
     learner = MAMLPlus(model, inner_steps=2, learned_step_sizes=True)
@@ -114,7 +126,7 @@ def test_meta_sgd_meta_gradient_matches_finite_differences_for_theta_and_alpha()
 def test_maml_plus_meta_gradient_matches_finite_differences(switch):
     switches = ("multi_step_loss", "learned_step_sizes", "cosine_outer") if switch == "all" else (switch,)
     learner = MAMLPlus(small(), alpha=0.1, inner_steps=2, iterations=8, msl_iterations=4,
-                       **{s: True for s in switches})
+                       relative_alphas=switch == "all", **{s: True for s in switches})
     learner.optimizer.iterations.assign(1)  # MSL weights a quarter of the way: unequal, not final
     check_against_finite_differences(learner, episode(tasks=2))
 
@@ -169,7 +181,7 @@ def test_meta_step_learns_alpha():
 @pytest.mark.parametrize("make", [
     lambda: MetaSGD(small(), alpha_range=(0.05, 0.15), inner_steps=2, seed=1),
     lambda: MAMLPlus(small(), alpha=0.1, inner_steps=2, multi_step_loss=True, learned_step_sizes=True,
-                     cosine_outer=True, iterations=10)], ids=["Meta-SGD", "MAML++"])
+                     cosine_outer=True, iterations=10, relative_alphas=True)], ids=["Meta-SGD", "MAML++"])
 def test_vectorized_equals_eager_loop(make):
     learner = make()
     ep = episode()

@@ -10,6 +10,7 @@ matter for sinusoid regression, each switchable so a lesson can show what it buy
 - learned_step_sizes (LSLR): one learned alpha per layer weight per inner step, initialised to
   `alpha`, learned by the outer loop with theta (shares Meta-SGD's machinery, step_sizes.py).
   Steps past `inner_steps` (evaluating 10 steps after training 5) reuse the last learned alpha.
+  `relative_alphas=True` learns them relative to `alpha` (see step_sizes.StepSizes).
 - cosine_outer (CA): the outer rate follows keras.optimizers.schedules.CosineDecay from beta to
   beta_final (default beta / 100: the paper's 0.001 -> 0.00001) over `iterations`.
 
@@ -41,8 +42,8 @@ class MAMLPlus(StepSizeLearner):
     name = "MAML++"
 
     def __init__(self, model, *, alpha=0.01, inner_steps=5, multi_step_loss=False, learned_step_sizes=False,
-                 cosine_outer=False, iterations=None, msl_iterations=None, second_order=True, beta=1e-3,
-                 beta_final=None, loss=mse):
+                 cosine_outer=False, iterations=None, msl_iterations=None, second_order=True,
+                 relative_alphas=False, beta=1e-3, beta_final=None, loss=mse):
         self.multi_step_loss, self.learned_step_sizes = bool(multi_step_loss), bool(learned_step_sizes)
         self.cosine_outer = bool(cosine_outer)
         if iterations is None and (self.multi_step_loss or self.cosine_outer):
@@ -67,7 +68,8 @@ class MAMLPlus(StepSizeLearner):
         self.second_order = bool(second_order)
         self.uses_alpha = not self.learned_step_sizes  # a fixed alpha can be changed at test time
         if self.learned_step_sizes:
-            self.step_sizes = StepSizes(model, alpha, per_parameter=False, steps=self.inner_steps)
+            self.step_sizes = StepSizes(model, alpha, per_parameter=False, steps=self.inner_steps,
+                                        relative=relative_alphas)
         self.build_optimizer()
 
     @property
@@ -76,7 +78,8 @@ class MAMLPlus(StepSizeLearner):
                 "multi_step_loss": self.multi_step_loss, "learned_step_sizes": self.learned_step_sizes,
                 "cosine_outer": self.cosine_outer, "iterations": self.iterations,
                 "msl_iterations": self.msl_iterations, "beta_final": self.beta_final,
-                "second_order": self.second_order}
+                "second_order": self.second_order,
+                "relative_alphas": bool(self.step_sizes and self.step_sizes.relative)}
 
     @property
     def learning_rates(self):

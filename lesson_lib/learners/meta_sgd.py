@@ -8,7 +8,9 @@ sum_i L_query_i(phi_i), by Adam, second order (through the inner gradient, as MA
 
 A test-time alpha does not apply: the step sizes are the learned alphas (`learned_alphas()`).
 Initial alpha: `alpha` everywhere (default 0.01, MAML's step), or uniform in `alpha_range`;
-the paper draws it in [0.005, 0.1] for regression (section 4.1).
+the paper draws it in [0.005, 0.1] for regression (section 4.1). `relative_alphas=True` learns
+alpha relative to its initial value (see step_sizes.StepSizes: Adam's step on alpha becomes
+beta * alpha; learned directly, as the paper does, alpha can drift negative and diverge).
 """
 
 from .. import checks
@@ -22,20 +24,22 @@ class MetaSGD(StepSizeLearner):
     name = "Meta-SGD"
     uses_alpha = False  # the step sizes are learned: no test-time alpha (see StepSizeLearner._alpha)
 
-    def __init__(self, model, *, alpha=0.01, alpha_range=None, inner_steps=1, second_order=True, seed=0,
-                 optimizer=None, beta=1e-3, loss=mse):
+    def __init__(self, model, *, alpha=0.01, alpha_range=None, inner_steps=1, second_order=True,
+                 relative_alphas=False, seed=0, optimizer=None, beta=1e-3, loss=mse):
         super().__init__(model, optimizer=optimizer, beta=beta, loss=loss)
         self.inner_steps = checks.integer("inner_steps", inner_steps, 1)
         self.second_order = bool(second_order)
         self.alpha_init, self.alpha_range = checks.positive_number("alpha", alpha), alpha_range
-        self.step_sizes = StepSizes(model, alpha, per_parameter=True, alpha_range=alpha_range, seed=seed)
+        self.step_sizes = StepSizes(model, alpha, per_parameter=True, alpha_range=alpha_range, seed=seed,
+                                    relative=relative_alphas)
         self.build_optimizer()
 
     @property
     def hyperparameters(self):
         return {**super().hyperparameters, "alpha_init": self.alpha_init,
                 "alpha_range": None if self.alpha_range is None else list(self.alpha_range),
-                "inner_steps": self.inner_steps, "second_order": self.second_order}
+                "inner_steps": self.inner_steps, "second_order": self.second_order,
+                "relative_alphas": self.step_sizes.relative}
 
     @property
     def learning_rates(self):

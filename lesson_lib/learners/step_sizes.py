@@ -44,9 +44,16 @@ class StepSizes:
     for the whole weight tensor j; steps past the last learned one reuse the last alpha.
     Initial values: `alpha` everywhere, or uniform in `alpha_range` = (low, high) drawn from
     `seed` (Meta-SGD's paper draws them in [0.005, 0.1] for regression, section 4.1).
+
+    relative=True learns m with alpha = `alpha` * m (m starts at 1) instead of alpha itself. Adam
+    moves every variable by about its rate beta per step whatever the variable's scale, so an
+    alpha of 0.01 learned directly at beta = 0.001 random-walks by 10% a step where its gradient
+    is noise and soon turns negative (gradient ascent: the sinusoid diverges); learned
+    relatively, Adam's step on alpha is beta * `alpha`. The papers learn alpha directly.
     """
 
-    def __init__(self, model, alpha=0.01, *, per_parameter=True, steps=1, alpha_range=None, seed=0):
+    def __init__(self, model, alpha=0.01, *, per_parameter=True, steps=1, alpha_range=None, seed=0,
+                 relative=False):
         weights = model.trainable_variables
         self.per_parameter = bool(per_parameter)
         self.steps = checks.integer("steps", steps, 1)
@@ -61,22 +68,26 @@ class StepSizes:
         rng = np.random.default_rng(checks.integer("seed", seed, 0))
         dtype = weights[0].dtype
         self.names = weight_names(model)
+        self.relative = bool(relative)
+        self.scale = alpha if self.relative else 1.0
         self.variables = []
         for name, w in zip(self.names, weights, strict=True):
             shape = tuple(w.shape) if self.per_parameter else (self.steps,)
             values = np.full(shape, alpha) if alpha_range is None else rng.uniform(low, high, shape)
+            values = values / self.scale
             label = "alpha_" + name.replace("/", "_")
             self.variables.append(keras.Variable(values.astype(dtype), name=label))
 
     def at(self, alphas, t):
         """The step sizes of inner step t (0-based) from the alpha tensors, one per weight."""
+        alphas = [a * self.scale for a in alphas] if self.relative else list(alphas)
         if self.per_parameter:
-            return list(alphas)
+            return alphas
         return [a[min(t, self.steps - 1)] for a in alphas]
 
     def arrays(self):
         """{weight name: alpha array} (per parameter: the weight's shape; per step: [steps])."""
-        return {name: v.numpy() for name, v in zip(self.names, self.variables, strict=True)}
+        return {name: v.numpy() * self.scale for name, v in zip(self.names, self.variables, strict=True)}
 
 
 def learned_sgd_path(f, theta, x, y, steps, step_sizes, loss_fn, second_order=True):
