@@ -38,13 +38,18 @@ def swap(sx, sy, qx, qy, shift=1, x=True, y=True):
     return (np.roll(sx, shift, 0) if x else sx), (np.roll(sy, shift, 0) if y else sy), qx, qy
 
 
-def augment(sy, qy, offset, rng, per_point=False, query=True, support=True, same=False, draw=None):
-    T = sy.shape[0]
-    eps = (draw or (lambda: rng.uniform(-offset, offset, size=(T, 1, 1))))()
+def redraw(sx, qx, rng, per_point=False, query=True, support=True, same=False, draw=None, x=False):
+    T, C = sx.shape[0], sx.shape[-1] - 1
+    code = (draw or (lambda: rng.normal(size=(T, 1, C))))()
     if same:
-        eps = np.full_like(eps, eps.flat[0])
-    s_eps = rng.uniform(-offset, offset, size=sy.shape) if per_point else eps
-    return (sy + s_eps if support else sy), (qy + eps if query else qy)
+        code = np.full_like(code, code.flat[0])
+
+    def put(a, c):
+        c = np.broadcast_to(c, (*a.shape[:2], C))
+        return np.concatenate([a[..., :1] * (2 if x else 1), c], axis=-1)
+
+    s_code = rng.normal(size=(*sx.shape[:2], C)) if per_point else code
+    return (put(sx, s_code) if support else sx), (put(qx, code) if query else qx)
 
 
 def crash(*args):
@@ -53,7 +58,7 @@ def crash(*args):
 
 RIGHT = [("check_meta_sgd_path", meta_sgd_path), ("check_generated_layer", generated_layer),
          ("check_swap_supports", swap), ("check_swap_supports", lambda *a: swap(*a, shift=-1)),
-         ("check_swap_supports", swap_by_kit), ("check_meta_augment", augment)]
+         ("check_swap_supports", swap_by_kit), ("check_redraw_codes", redraw)]
 
 WRONG = [  # (checker, a planted wrong answer, what the sentence must say)
     ("check_meta_sgd_path", lambda g, t, a, s: meta_sgd_path(g, t, a, min(s, 1)), "one step"),
@@ -88,16 +93,19 @@ WRONG = [  # (checker, a planted wrong answer, what the sentence must say)
     ("check_swap_supports", lambda sx, sy, qx, qy: (np.roll(sx, 1, 0), np.roll(sy, 2, 0), qx, qy),
      "not any task's support set"),
     ("check_swap_supports", lambda sx, sy, qx, qy: (sx, sy), "four arrays"),
-    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, query=False), "only the support"),
-    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, support=False), "only the query"),
-    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, per_point=True), "point to point"),
-    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, same=True), "same offset"),
-    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, draw=lambda: r.normal(
-        0, o, size=(sy.shape[0], 1, 1))), "outside"),
-    ("check_meta_augment", lambda sy, qy, o, r: augment(sy, qy, o, r, draw=lambda: r.uniform(
-        0, o, size=(sy.shape[0], 1, 1))), "spread evenly"),
-    ("check_meta_augment", lambda sy, qy, o, r: (sy * 1.5, qy * 1.5), "scaled"),
-    ("check_meta_augment", lambda sy, qy, o, r: sy + 1, "two arrays"),
+    ("check_redraw_codes", lambda sx, qx, r: redraw(sx, qx, r, query=False), "only one of the two"),
+    ("check_redraw_codes", lambda sx, qx, r: redraw(sx, qx, r, support=False), "only one of the two"),
+    ("check_redraw_codes", lambda sx, qx, r: (sx.copy(), qx.copy()), "unchanged"),
+    ("check_redraw_codes", lambda sx, qx, r: redraw(sx, qx, r, per_point=True), "point to point"),
+    ("check_redraw_codes", lambda sx, qx, r: redraw(sx, qx, r, same=True), "same code"),
+    ("check_redraw_codes", lambda sx, qx, r: redraw(sx, qx, r, x=True), "first column"),
+    ("check_redraw_codes", lambda sx, qx, r: redraw(sx, qx, r, draw=lambda: r.uniform(
+        0, 1, size=(sx.shape[0], 1, sx.shape[-1] - 1))), "N\\(0, 1\\)"),
+    ("check_redraw_codes", lambda sx, qx, r: (lambda p: (sx[p], qx[p]))(r.permutation(sx.shape[0])),
+     "first column"),
+    ("check_redraw_codes", lambda sx, qx, r: redraw(sx, qx, r, draw=lambda: sx[r.permutation(
+        sx.shape[0]), :1, 1:]), "shuffled the old codes"),
+    ("check_redraw_codes", lambda sx, qx, r: sx, "two arrays"),
 ]
 
 (test_the_reference_answer_passes, test_the_stub_is_not_yet_implemented,
@@ -110,14 +118,18 @@ def test_crash_is_one_sentence(name):
     assert feedback.status == "error" and "IndexError" in feedback.message and "\n" not in feedback.message
 
 
-def test_the_augmenting_reference_in_the_package_passes():
-    """memorization.CodedTasks' own offset (the remedy the lesson measures) passes the checker."""
+
+def test_the_package_remedy_passes():
+    """memorization.CodedTasks(shuffle=True), the remedy Lesson 10 measures, passes the checker."""
     from lesson_lib.memorization import CodedTasks
     from lesson_lib.tasks import Sinusoid, TaskPool
 
-    def by_kit(sy, qy, offset, rng):
-        tasks = CodedTasks(TaskPool(Sinusoid(seed=0), None), offset=offset, seed=int(rng.integers(1000)))
-        e = tasks.coded(Episode(np.zeros((*sy.shape[:2], 1)), sy, np.zeros((*qy.shape[:2], 1)), qy))
-        return e.support_y, e.query_y
+    def by_kit(sx, qx, rng):
+        tasks = CodedTasks(TaskPool(Sinusoid(seed=0), 5), code_dim=sx.shape[-1] - 1, shuffle=True,
+                           seed=int(rng.integers(1000)))
+        T = sx.shape[0]
+        e = tasks.coded(Episode(sx[..., :1], np.zeros((T, sx.shape[1], 1)), qx[..., :1],
+                                np.zeros((T, qx.shape[1], 1)), {"index": np.zeros(T, int)}))
+        return e.support_x, e.query_x
 
-    assert exercises.check_meta_augment(by_kit).passed
+    assert exercises.check_redraw_codes(by_kit).passed

@@ -18,7 +18,7 @@ from .feedback import Feedback
 from .hypernetwork import check_generated_layer
 from .inner_loop import check_sgd_step
 from .maml import check_maml_task_loss
-from .memorization import check_meta_augment, check_swap_supports
+from .memorization import check_redraw_codes, check_swap_supports
 from .meta_lstm import check_cell_update, check_preprocess
 from .meta_sgd import check_meta_sgd_path
 from .protonet import check_protonet_logits, check_prototypes

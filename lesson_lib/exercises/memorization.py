@@ -1,5 +1,5 @@
-"""Exercises: the memorization diagnostic (swap the support sets) and its remedy, meta-augmentation
-(a random output offset per task) (Lesson 10)."""
+"""Exercises: the memorization diagnostic (swap the support sets) and its remedy, making the tasks
+mutually exclusive (a task's code redrawn each time it is drawn) (Lesson 10)."""
 
 import numpy as np
 
@@ -55,44 +55,45 @@ def check_swap_supports(swap_supports):
     return "correct: each task now sees another task's support set and its own queries"
 
 
-@checker("meta-augmentation")
-def check_meta_augment(augment):
-    """augment(support_y, query_y, offset, rng) -> (support_y + eps, query_y + eps), eps drawn once
-    per task, uniform in [-offset, offset], the same for the task's support and query points."""
-    T, K, Q, offset = 400, 5, 7, 2.0
+@checker("redrawing the codes")
+def check_redraw_codes(redraw_codes):
+    """redraw_codes(support_x, query_x, rng) -> (support_x, query_x) with each task's code (every input
+    column after the first, x) replaced by a fresh code ~ N(0, 1), drawn once per task and the same for
+    all of the task's points, support and query alike; the x column unchanged."""
+    T, K, Q, C = 400, 5, 7, 3
     rng = np.random.default_rng(5)
-    sy, qy = rng.normal(size=(T, K, 1)), rng.normal(size=(T, Q, 1))
-    kept = sy.copy(), qy.copy()
-    out = call(augment, sy, qy, offset, np.random.default_rng(0))
+    code = rng.normal(size=(T, 1, C))
+    sx = np.concatenate([rng.uniform(-5, 5, size=(T, K, 1)), np.broadcast_to(code, (T, K, C))], axis=-1)
+    qx = np.concatenate([rng.uniform(-5, 5, size=(T, Q, 1)), np.broadcast_to(code, (T, Q, C))], axis=-1)
+    kept = sx.copy(), qx.copy()
+    out = call(redraw_codes, sx, qx, np.random.default_rng(0))
     if not isinstance(out, (list, tuple)) or len(out) != 2:
-        wrong(f"return two arrays (support_y, query_y), got {type(out).__name__}")
-    new_sy, new_qy = one_array(out[0], "support_y"), one_array(out[1], "query_y")
-    if not (close(sy, kept[0]) and close(qy, kept[1])):
-        wrong("your function changed the arrays it was given: return new arrays (y + eps makes one)")
-    if new_sy.shape != sy.shape or new_qy.shape != qy.shape:
-        wrong(f"keep the shapes: support_y {sy.shape} and query_y {qy.shape}, got {new_sy.shape} and "
-              f"{new_qy.shape}")
-    ds, dq = new_sy - sy, new_qy - qy
-    if np.allclose(dq, 0):
-        wrong("only the support outputs moved: the query outputs of a task must move by the same offset, "
-              "or the support set teaches something the queries contradict")
-    if np.allclose(ds, 0):
-        wrong("only the query outputs moved: the support set must show the offset, it is the only place "
-              "the learner can read it from")
-    if np.allclose(new_sy / np.where(sy == 0, 1, sy), (new_sy / np.where(sy == 0, 1, sy))[:, :1], atol=1e-6):
-        wrong("the outputs were scaled, not shifted: add an offset, y + eps")
-    per_task = ds[:, :1, :]
-    if not (np.allclose(ds, per_task) and np.allclose(dq, per_task)):
-        wrong("the offset changes from point to point: draw one eps per task (shape [tasks, 1, 1]) and add "
-              "it to all of the task's points, support and query alike")
-    eps = per_task[:, 0, 0]
-    if np.allclose(eps, eps[0]):
-        wrong("every task got the same offset: draw a new eps for each task, or the offset is one more "
-              "thing to memorize")
-    if np.max(np.abs(eps)) > offset + 1e-9:
-        wrong(f"some offsets lie outside [-offset, offset] = [{-offset}, {offset}] (largest "
-              f"{np.max(np.abs(eps)):.3g}): draw them uniformly in that interval")
-    if np.min(eps) > -0.8 * offset or np.max(eps) < 0.8 * offset or abs(np.mean(eps)) > 0.2 * offset:
-        wrong(f"over {T} tasks the offsets should spread evenly over [-offset, offset]; they range from "
-              f"{np.min(eps):.3g} to {np.max(eps):.3g} (mean {np.mean(eps):.3g})")
-    return "correct: one random offset per task, shown by its support set and kept by its queries"
+        wrong(f"return two arrays (support_x, query_x), got {type(out).__name__}")
+    new_sx, new_qx = one_array(out[0], "support_x"), one_array(out[1], "query_x")
+    if not (close(sx, kept[0]) and close(qx, kept[1])):
+        wrong("your function changed the arrays it was given: return new arrays")
+    if new_sx.shape != sx.shape or new_qx.shape != qx.shape:
+        wrong(f"keep the shapes: support_x {sx.shape} and query_x {qx.shape}, got {new_sx.shape} and "
+              f"{new_qx.shape}")
+    if not (close(new_sx[..., 0], sx[..., 0]) and close(new_qx[..., 0], qx[..., 0])):
+        wrong("the first column is x itself: keep it, replace only the code columns after it")
+    new_code = new_sx[:, :1, 1:]
+    if close(new_sx[..., 1:], sx[..., 1:]) and close(new_qx[..., 1:], qx[..., 1:]):
+        wrong("the codes are unchanged: while a code names its task, the learner can recall the task "
+              "instead of reading its support set")
+    if close(new_qx[..., 1:], qx[..., 1:]) or close(new_sx[..., 1:], sx[..., 1:]):
+        wrong("only one of the two sets got new codes: a task's support and query points must carry the "
+              "same (new) code, as they did before")
+    if not (np.allclose(new_sx[..., 1:], new_code) and np.allclose(new_qx[..., 1:], new_code)):
+        wrong("the new code changes from point to point: draw one code per task (shape [tasks, 1, code "
+              "columns]) and give it to all of the task's points, support and query alike")
+    flat = new_code.reshape(T, C)
+    if np.allclose(flat, flat[:1]):
+        wrong("every task got the same code: draw a new one for each task")
+    if close(np.sort(flat, axis=0), np.sort(code.reshape(T, C), axis=0)):
+        wrong("you shuffled the old codes between tasks: over many draws a pool's few codes still come "
+              "back; draw fresh codes, rng.normal")
+    if abs(flat.mean()) > 0.2 or not 0.8 < flat.std() < 1.2:
+        wrong(f"draw the codes from N(0, 1) like the originals: yours have mean {flat.mean():.2f} and "
+              f"standard deviation {flat.std():.2f}")
+    return "correct: a task's code no longer says which task it is, only its support set does"
