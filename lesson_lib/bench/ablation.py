@@ -54,15 +54,22 @@ VARIANTS = {
     "maml": Variant("the MAML paper: 1-40-40-1, alpha 0.01, 1 step, meta-batch 25, K = Q = 5"),
     "q25": Variant("25 query points per training task (a less noisy meta-gradient)", "maml", {"Q": 25}),
     "steps5": Variant("5 inner steps in training", "q25", {"inner_steps": 5}),
-    "lslr": Variant("MAML++ learned per-layer per-step alphas", "steps5",
-                    {"learner": "MAML++", "learned_step_sizes": True}),
+    "lslr": Variant("MAML++ learned per-layer per-step alphas (learned relative to 0.01)", "steps5",
+                    {"learner": "MAML++", "learned_step_sizes": True, "relative_alphas": True}),
     "msl": Variant("MAML++ multi-step loss", "lslr", {"multi_step_loss": True}),
     "cosine": Variant("MAML++ cosine-annealed outer rate (beta 0.001 to 0.00001)", "msl",
                       {"cosine_outer": True}),
     "wide": Variant("wider MLP 1-80-80-1", "cosine", {"hidden": (80, 80)}),
+    # tried beside the chain
+    "lslr_direct": Variant("MAML++ learned per-layer per-step alphas, learned directly (the paper)", "steps5",
+                           {"learner": "MAML++", "learned_step_sizes": True}),
+    "steps10": Variant("10 inner steps in training", "msl", {"inner_steps": 10}),
     "deep": Variant("deeper MLP 1-40-40-40-1", "cosine", {"hidden": (40, 40, 40)}),
-    "metasgd": Variant("Meta-SGD: a learned alpha per parameter, 1 step", "q25", {"learner": "Meta-SGD"}),
-    "metasgd5": Variant("Meta-SGD with 5 inner steps", "metasgd", {"inner_steps": 5}),
+    "alpha3": Variant("alpha 0.03 (5 steps)", "steps5", {"alpha": 0.03}),
+    "metasgd": Variant("Meta-SGD (the paper): a learned alpha per parameter, 1 step", "q25",
+                       {"learner": "Meta-SGD"}),
+    "metasgd5": Variant("Meta-SGD, 5 steps, alphas learned relative to 0.01", "metasgd",
+                        {"inner_steps": 5, "relative_alphas": True}),
 }
 ABLATION = ("maml", "q25", "steps5", "lslr", "msl", "cosine", "wide")
 
@@ -99,7 +106,7 @@ def measure(learner_, episode, steps=STEPS, divergence_steps=DIVERGENCE_STEPS):
     """Mean, 95% half-width and median query MSE after `steps` steps, and the tasks diverged
     within `divergence_steps` steps."""
     curve = adaptation_curve(learner_, episode, max(steps, divergence_steps))
-    at = curve.per_task[:, steps]
+    at = np.where(np.isfinite(curve.per_task[:, steps]), curve.per_task[:, steps], np.inf)  # worst
     return {"steps": steps, "mse": float(curve.mean[steps]), "ci95": float(curve.ci95[steps]),
             "median": float(np.median(at)), "diverged_tasks": int(diverged_tasks(curve.per_task).sum()),
             "divergence_steps": divergence_steps, "tasks": int(curve.per_task.shape[0])}
