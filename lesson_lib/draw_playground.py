@@ -67,13 +67,13 @@ class DrawPlayground(Playground):
     points and each learner's MSE on them.
 
     learners: {name: learner}, e.g. `{"MAML": recipes.sinusoid.load("MAML", 5)[0], ...}`.
-    max_steps: the steps slider's maximum (each click computes all of them, so moving the slider
-    only redraws); preset: the shape shown first (a key of PRESETS, or None: no points);
-    max_points: the most points a task may have; prepare: trace the learners' predictions now
-    (else the first two clicks pay for it).
+    steps: the steps slider's first value (default: 5, or max_steps if smaller); max_steps: its
+    maximum (each click computes all of them, so moving the slider only redraws); preset: the
+    shape shown first (a key of PRESETS, or None: no points); max_points: the most points a task
+    may have; prepare: trace the learners' predictions now (else the first two clicks pay for it).
     """
 
-    def __init__(self, learners, *, steps=5, max_steps=10, preset="sine", show=None, max_points=30,
+    def __init__(self, learners, *, steps=None, max_steps=10, preset="sine", show=None, max_points=30,
                  prepare=True):
         super().__init__("draw")
         self.learners = _check_learners(learners)
@@ -96,6 +96,7 @@ class DrawPlayground(Playground):
         self.figure.on_click(self.on_click)
 
         stepwise = any(lr.adapts_by_steps for lr in self.learners.values())
+        steps = min(5, self.max_steps) if steps is None else steps
         self.steps = slider(W.IntSlider, "pg-steps", value=checks.integer("steps", steps, 0, self.max_steps),
                             min=0, max=self.max_steps, description="adaptation steps", disabled=not stepwise)
         self.chooser = W.SelectMultiple(options=list(self.learners), value=show, rows=len(self.learners),
