@@ -23,13 +23,13 @@ def test_sinusoid_trains_saves_and_writes_rows(tmp_path):
     bench.main(["sinusoid", "--iterations", "20", "--test-tasks", "20", "--eval-every", "10",
                 "--save-dir", str(tmp_path), "--json", str(out)])
     rows = json.loads(out.read_text())
-    expected = sum(len(test_Ks) * (1 if name == "CNP" else 3) for name, _, test_Ks in recipes.RUNS)
-    assert len(rows) == expected == 35
+    one_row = recipes.BLACK_BOX  # adapt in one forward pass: one row, not one per step count
+    assert len(rows) == sum(len(test_Ks) * (1 if name in one_row else 3) for name, _, test_Ks in recipes.RUNS)
     assert set(rows[0]) == {"learner", "train_K", "K", "steps", "mse", "ci95", "median", "diverged_tasks",
                             "tasks", "train_seconds", "latency_ms"}
     assert all(r["tasks"] == 20 and r["median"] > 0 and r["diverged_tasks"] >= 0 for r in rows)
     assert all(np.isfinite(r["mse"]) and r["ci95"] > 0 and r["latency_ms"] > 0 for r in rows)
-    assert [r["steps"] for r in rows if r["learner"] == "CNP"] == [None, None]
+    assert [r["steps"] for r in rows if r["learner"] in recipes.BLACK_BOX] == [None, None, None]
     for name, train_K, _ in recipes.RUNS:
         path = (tmp_path / recipes.checkpoint_name(name, train_K)).with_suffix(".json")
         manifest = json.loads(path.read_text())
@@ -50,7 +50,8 @@ def test_shipped_checkpoints_match_the_paper(tmp_path):
     assert maml10["mse"] < 0.2
     # every meta-learner beats the pretrained baseline by a wide margin at K = 5
     (baseline,) = rows_by(rows, learner="pretrained", K=5, steps=10)
-    for name, steps in (("FOMAML", 10), ("Reptile", 10), ("Meta-LSTM", 5), ("CNP", None)):
+    for name, steps in (("FOMAML", 10), ("Reptile", 10), ("Meta-LSTM", 5), ("CNP", None),
+                        ("HyperNetwork", None)):
         (row,) = rows_by(rows, learner=name, train_K=5, K=5, steps=steps)
         assert row["mse"] < baseline["mse"] / 2, f"{name}: {row['mse']:.3f} vs baseline {baseline['mse']:.3f}"
 

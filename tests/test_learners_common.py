@@ -17,6 +17,9 @@ def make(name, output_dim=1, seed=0, **options):
                                encoder=mlp(input_dim=2, hidden=(16,), output_dim=16, seed=seed),
                                decoder=mlp(input_dim=17, hidden=(16,), output_dim=output_dim, seed=seed + 1),
                                **options)
+    if name == "HyperNetwork":  # its encoder reads (x, y) pairs; the generated layer's output may not fit
+        return recipes.learner("HyperNetwork", seed=seed, width=16, target_hidden=(16,), y_dim=output_dim,
+                               encoder=mlp(input_dim=2, hidden=(16,), output_dim=16, seed=seed), **options)
     fewer_steps = {"inner_steps": 2} if name in ("Reptile", "Meta-LSTM") else {}
     return recipes.learner(name, seed=seed, model=mlp(hidden=(16,), output_dim=output_dim, seed=seed),
                            **{**fewer_steps, **options})
@@ -25,7 +28,8 @@ def make(name, output_dim=1, seed=0, **options):
 LEARNERS = recipes.LEARNERS
 # the setting that makes each one blow up
 EXPLOSIVE = {"MAML": {"alpha": 1e6}, "FOMAML": {"alpha": 1e6}, "Reptile": {"alpha": 1e6},
-             "Meta-LSTM": {"beta": 1e30}, "CNP": {"beta": 1e30}, "pretrained": {"beta": 1e30}}
+             "Meta-LSTM": {"beta": 1e30}, "CNP": {"beta": 1e30}, "HyperNetwork": {"beta": 1e30},
+             "pretrained": {"beta": 1e30}}
 
 
 @pytest.mark.parametrize("name", LEARNERS)

@@ -64,13 +64,19 @@ def test_omniglot_capabilities(name):
     assert hasattr(learner, "optimizer") == optimizer and ("beta" in learner.hyperparameters) == optimizer
 
 
+SINUSOID_CAPABILITIES = {  # name: (uses_alpha, adapts_by_steps, has an outer optimizer)
+    "MAML": (True, True, True), "FOMAML": (True, True, True), "Reptile": (True, True, False),
+    "Meta-LSTM": (False, True, True), "CNP": (False, False, True), "HyperNetwork": (False, False, True),
+    "pretrained": (True, True, True)}
+
+
 @pytest.mark.parametrize("name", sinusoid.LEARNERS)
 def test_sinusoid_capabilities(name):
     learner = sinusoid.learner(name)
-    assert learner.adapts_by_steps == (name != "CNP")
-    assert learner.uses_alpha == (name not in ("CNP", "Meta-LSTM"))
-    assert hasattr(learner, "optimizer") == (name != "Reptile")
-    assert ("beta" in learner.learning_rates.__repr__()) == (name != "Reptile")
+    uses_alpha, adapts, optimizer = SINUSOID_CAPABILITIES[name]
+    assert (learner.uses_alpha, learner.adapts_by_steps) == (uses_alpha, adapts)
+    assert hasattr(learner, "optimizer") == optimizer
+    assert ("beta" in learner.learning_rates.__repr__()) == optimizer
 
 
 def paper_spellings(value):

@@ -24,6 +24,7 @@ LEARNERS = (
     ("Reptile", "Reptile", _OPT, "[Lesson 3](03_reptile.ipynb)"),
     ("MetaLSTM", "Meta-LSTM", _OPT, "[Lesson 4](04_meta_lstm.ipynb)"),
     ("CNP", "CNP", _MODEL, "[Lesson 5](05_everything_is_a_mapping.ipynb)"),
+    ("HyperNetwork", "hypernetwork", _MODEL, "[Lesson 9](09_beyond_maml.ipynb)"),
     ("ProtoNet", "ProtoNet", _METRIC, "[Lesson 7](07_few_shot_omniglot.ipynb)"),
     ("Scratch", "from scratch", _NONE, "[Lesson 0](00_welcome.ipynb)"),
     ("Pretrained", "pretrained baseline", _NONE, "[Lesson 1](01_transfer_vs_meta.ipynb)"),

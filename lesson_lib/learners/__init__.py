@@ -3,11 +3,12 @@ evaluation, the benchmarks and the widgets treat them alike."""
 
 from .base import Learner, MetaGradientLearner, SGDAdaptation
 from .finetune import Pretrained, Scratch, TransferBaseline
+from .hypernetwork import HyperNetwork
 from .maml import MAML
 from .mapping import CNP
 from .meta_lstm import MetaLSTM
 from .protonet import ProtoNet
 from .reptile import Reptile
 
-__all__ = ["CNP", "Learner", "MAML", "MetaGradientLearner", "MetaLSTM", "Pretrained", "ProtoNet", "Reptile",
-           "Scratch", "SGDAdaptation", "TransferBaseline"]
+__all__ = ["CNP", "HyperNetwork", "Learner", "MAML", "MetaGradientLearner", "MetaLSTM", "Pretrained",
+           "ProtoNet", "Reptile", "Scratch", "SGDAdaptation", "TransferBaseline"]

@@ -2,9 +2,10 @@
 learner is configured and meta-trained, the paper's numbers, and the shipped checkpoints.
 
 Every gradient-based learner uses the paper's MLP 1-40-40-1 ReLU (CNP: its own encoder and
-decoder); alpha = 0.01 (Reptile: 0.02, tuned; see the README), meta-batch 25, 70,000
-meta-iterations. Meta-LSTM runs an LSTM over every one of the model's 1,761 weights at each
-inner step: 8-26x the cost of a MAML step with as many steps (Lesson 6), 57x MAML's one-step
+decoder; HyperNetwork: an encoder and a generator writing the last layer of a 1-40-40-1 MLP);
+alpha = 0.01 (Reptile: 0.02, tuned; see the README), meta-batch 25, 70,000 meta-iterations.
+Meta-LSTM runs an LSTM over every one of the model's 1,761 weights at each inner step: 8-26x
+the cost of a MAML step with as many steps (Lesson 6), 57x MAML's one-step
 meta-iteration with its 5 steps. It gets a meta-batch of 5 and 10,000 iterations.
 
 "scratch" is no meta-learner: the same MLP with its random initial weights, adapted by the same
@@ -13,23 +14,27 @@ SGD steps on the support set and never trained before (Lesson 0 shows it failing
 
 from pathlib import Path
 
-from ..learners import CNP, MAML, MetaLSTM, Pretrained, Reptile, Scratch
+from ..learners import CNP, MAML, HyperNetwork, MetaLSTM, Pretrained, Reptile, Scratch
 from ..models import mlp
 from .common import DATA, Recipe, check_name, load_shipped
 
-LEARNERS = ("MAML", "FOMAML", "Reptile", "Meta-LSTM", "CNP", "pretrained")  # meta-trained, shipped
+# meta-trained and shipped
+LEARNERS = ("MAML", "FOMAML", "Reptile", "Meta-LSTM", "CNP", "HyperNetwork", "pretrained")
+BLACK_BOX = ("CNP", "HyperNetwork")  # build their own networks: `encoder=` etc. instead of `model=`
 UNTRAINED = ("scratch",)  # built by `learner(name)`, never trained: nothing to ship or benchmark
 # MAML paper, Table 2 (K = 5): query MSE after 1, 5 and 10 gradient steps.
 PAPER = {"MAML": {1: 0.67, 5: 0.38, 10: 0.35}, "pretrained": {1: 2.41, 5: 2.23, 10: 2.19}}
 PAPER_K = 5  # the K of the paper's table
 RECIPES = {name: Recipe(meta_batch=25, iterations=70_000) for name in LEARNERS}
 RECIPES["Meta-LSTM"] = Recipe(meta_batch=5, iterations=10_000)
+# Lesson 9's learners: measured to fit a short CPU budget (about 150 s on a loaded 2-core machine)
+RECIPES["HyperNetwork"] = Recipe(meta_batch=25, iterations=10_000)
 # (learner, K used for meta-training, K values it is tested with). Every meta-learner is
 # meta-trained with the K it is tested with, as in the paper; the K = 10 MAML model is also
 # tested with K = 5 as an extra row; the pretrained baseline learns no K.
 RUNS = (("MAML", 5, (5,)), ("MAML", 10, (10, 5)), ("FOMAML", 5, (5,)), ("FOMAML", 10, (10,)),
         ("Reptile", 5, (5,)), ("Reptile", 10, (10,)), ("Meta-LSTM", 5, (5,)), ("Meta-LSTM", 10, (10,)),
-        ("CNP", 5, (5,)), ("CNP", 10, (10,)), ("pretrained", 10, (5, 10)))
+        ("CNP", 5, (5,)), ("CNP", 10, (10,)), ("HyperNetwork", 5, (5,)), ("pretrained", 10, (5, 10)))
 TEST_STEPS = (1, 5, 10)  # the paper's columns
 TEST_QUERIES = 100  # query points per test task
 FINETUNE_ALPHAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # the baseline's fine-tuning rates, tuned
@@ -44,6 +49,9 @@ _BUILD = {  # name -> (model, seed, iterations, overrides) -> learner
     "Meta-LSTM": lambda model, seed, its, o: MetaLSTM(model, **{"inner_steps": 5, "seed": seed, **o}),
     "pretrained": lambda model, seed, its, o: Pretrained(model, **{"alpha": 0.01, **o}),
     "scratch": lambda model, seed, its, o: Scratch(model, **{"alpha": 0.01, **o}),
+    "CNP": lambda model, seed, its, o: CNP(**{"seed": seed, **o}),
+    "HyperNetwork": lambda model, seed, its, o: HyperNetwork(**{
+        "width": 128, "depth": 2, "target_hidden": (40, 40), "generated_layers": 1, "seed": seed, **o}),
 }
 
 
@@ -51,15 +59,17 @@ def learner(name, *, seed=0, model=None, iterations=None, **overrides):
     """A fresh sinusoid learner `name` as the benchmark configures it, for `iterations`
     meta-iterations of training (default: its recipe's; Reptile anneals epsilon over them);
     `overrides` replace any of its settings (e.g. `inner_steps=5`, `beta=1e-4`) and `model` the
-    paper's MLP. CNP takes its own `encoder=` and `decoder=` instead of a model. "scratch" is
-    the MLP's random initial weights (drawn from `seed`), adapted by SGD and never trained."""
+    paper's MLP. CNP and HyperNetwork build their own networks (`encoder=` ... instead of a
+    model). "scratch" is the MLP's random initial weights (drawn from `seed`), adapted by SGD and
+    never trained."""
     check_name(name, LEARNERS + UNTRAINED)
     if name == "scratch":
         return _BUILD[name](mlp(seed=seed) if model is None else model, seed, 0, overrides)
-    if name == "CNP":
+    if name in BLACK_BOX:
         if model is not None:
-            raise TypeError("model does not apply to CNP: give encoder= and decoder= instead")
-        return CNP(**{"seed": seed, **overrides})
+            raise TypeError(f"model does not apply to {name}: it builds its own networks (give encoder= "
+                            f"and, for CNP, decoder=; for HyperNetwork, target_hidden=)")
+        return _BUILD[name](None, seed, 0, overrides)
     iterations = RECIPES[name].iterations if iterations is None else iterations
     return _BUILD[name](mlp(seed=seed) if model is None else model, seed, iterations, overrides)
 
