@@ -263,6 +263,3 @@ class DrawPlayground(Playground):
         note, self.note = self.note, ""
         note = f"<span class='pg-note' style='color:#b35900'>{html.escape(note)}</span><br>" if note else ""
         self.status.value = note + head
-
-    def render(self):
-        raise NotImplementedError("DrawPlayground updates its ipympl figure in place (see draw)")
