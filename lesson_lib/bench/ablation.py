@@ -62,6 +62,8 @@ VARIANTS = {
                       {"cosine_outer": True}),
     "wide": Variant("wider MLP 1-80-80-1", "cosine", {"hidden": (80, 80)}),
     # tried beside the chain
+    "fast": Variant("outer rate beta 0.003 (annealed to 0.00003)", "cosine", {"beta": 3e-3}),
+    "fastwide": Variant("wider MLP 1-80-80-1", "fast", {"hidden": (80, 80)}),
     "lslr_direct": Variant("MAML++ learned per-layer per-step alphas, learned directly (the paper)", "steps5",
                            {"learner": "MAML++", "learned_step_sizes": True}),
     "steps10": Variant("10 inner steps in training", "msl", {"inner_steps": 10}),
