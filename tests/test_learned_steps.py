@@ -108,16 +108,17 @@ def check_against_finite_differences(learner, ep):
 SLOW = pytest.mark.slow  # finite differences over every weight and alpha, eagerly: 10-70 s each
 
 
+@SLOW
 def test_meta_sgd_meta_gradient_matches_finite_differences_for_theta_and_alpha():
-    learner = MetaSGD(small(), alpha_range=(0.05, 0.15), inner_steps=2, seed=1)
-    ep = episode()
+    learner = MetaSGD(small(hidden=(2,)), alpha_range=(0.05, 0.15), inner_steps=2, seed=1)  # 14 numbers
+    ep = episode(tasks=2)
     grads, fd = check_against_finite_differences(learner, ep)
     n_theta = sum(int(np.prod(v.shape)) for v in learner.f.variables)
     d_alpha, fd_alpha = grads[n_theta:], fd[n_theta:]
     assert len(d_alpha) == n_theta and np.linalg.norm(fd_alpha) > 1e-3
     assert relative_error(d_alpha, fd_alpha) < 1e-4
     # the check can fail: the first-order gradient differs measurably from the truth
-    first = MetaSGD(small(), alpha_range=(0.05, 0.15), inner_steps=2, seed=1, second_order=False)
+    first = MetaSGD(small(hidden=(2,)), alpha_range=(0.05, 0.15), inner_steps=2, seed=1, second_order=False)
     assert relative_error(flat(first.meta_gradient(ep)[1]), fd) > 1e-3
 
 
