@@ -169,6 +169,7 @@ def test_cosine_outer_rate_follows_cosine_decay():
     assert learner.beta == pytest.approx(expected, rel=1e-5)
     assert learner.beta == pytest.approx(float(keras.optimizers.schedules.CosineDecay(2e-3, 10, 0.01)(5)),
                                          rel=1e-5)
+    assert learner.hyperparameters["beta"] == 2e-3  # manifests record the starting rate
 
 
 def test_meta_step_learns_alpha():

@@ -55,7 +55,7 @@ class MAMLPlus(StepSizeLearner):
         elif self.multi_step_loss:
             msl_iterations = max(1, self.iterations // 10)
         self.msl_iterations = msl_iterations
-        beta = checks.positive_number("beta", beta)
+        self.beta_start = beta = checks.positive_number("beta", beta)
         self.beta_final = beta / 100 if beta_final is None else checks.positive_number("beta_final",
                                                                                        beta_final)
         if self.beta_final > beta:
@@ -77,7 +77,7 @@ class MAMLPlus(StepSizeLearner):
         return {**super().hyperparameters, "alpha": self.alpha, "inner_steps": self.inner_steps,
                 "multi_step_loss": self.multi_step_loss, "learned_step_sizes": self.learned_step_sizes,
                 "cosine_outer": self.cosine_outer, "iterations": self.iterations,
-                "msl_iterations": self.msl_iterations, "beta_final": self.beta_final,
+                "msl_iterations": self.msl_iterations, "beta": self.beta_start, "beta_final": self.beta_final,
                 "second_order": self.second_order,
                 "relative_alphas": bool(self.step_sizes and self.step_sizes.relative)}
 
