@@ -14,14 +14,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from .. import checkpoints
-from ..evaluation import adaptation_curve
+from ..evaluation import DIVERGED_FACTOR, adaptation_curve, diverged_tasks
 from ..learners.maml import MAML
 from ..learners.maml_plus import MAMLPlus
 from ..learners.meta_sgd import MetaSGD
 from ..models import mlp
+from ..recipes import sinusoid as recipes
 from ..tasks import Sinusoid
 from ..training import DivergenceError, meta_train
 from .table import print_table
@@ -29,11 +28,11 @@ from .table import print_table
 HELP = "sinusoid K = 5: the paper's MAML to twice its accuracy, one change at a time"
 
 K = 5  # support points per task, training and test (the paper's table)
-TEST_QUERIES = 100  # as recipes/sinusoid.py
-STEPS = 10  # the paper's last column
+TEST_QUERIES = recipes.TEST_QUERIES
+STEPS = max(recipes.TEST_STEPS)  # the paper's last column
 DIVERGENCE_STEPS = 20
-DIVERGENCE_FACTOR = 100  # diverged: loss above this many times the task's loss before adapting
-PAPER_MSE, TARGET_MSE = 0.35, 0.175
+PAPER_MSE = recipes.PAPER["MAML"][STEPS]
+TARGET_MSE = PAPER_MSE / 2
 
 
 @dataclass(frozen=True)
@@ -100,20 +99,14 @@ def learner(name, *, seed=0, iterations=1):
     return MAMLPlus(model, iterations=iterations, **options)
 
 
-def diverged_tasks(per_task, factor=DIVERGENCE_FACTOR):
-    """Per task: some loss is not finite or above `factor` times its loss before adapting."""
-    with np.errstate(invalid="ignore"):
-        return ~np.isfinite(per_task).all(axis=1) | (per_task > factor * per_task[:, :1]).any(axis=1)
-
-
 def measure(learner_, episode, steps=STEPS, divergence_steps=DIVERGENCE_STEPS):
-    """Mean, 95% half-width and median query MSE after `steps` steps, and the tasks diverged
-    within `divergence_steps` steps."""
+    """Mean, 95% half-width and median query MSE after `steps` steps (Curve.summary), and the tasks
+    that diverged at any step within `divergence_steps` (evaluation.diverged_tasks)."""
     curve = adaptation_curve(learner_, episode, max(steps, divergence_steps))
-    at = np.where(np.isfinite(curve.per_task[:, steps]), curve.per_task[:, steps], np.inf)  # worst
-    return {"steps": steps, "mse": float(curve.mean[steps]), "ci95": float(curve.ci95[steps]),
-            "median": float(np.median(at)), "diverged_tasks": int(diverged_tasks(curve.per_task).sum()),
-            "divergence_steps": divergence_steps, "tasks": int(curve.per_task.shape[0])}
+    s = curve.summary(steps, DIVERGED_FACTOR)
+    diverged = diverged_tasks(curve.per_task[:, :divergence_steps + 1], DIVERGED_FACTOR).any(axis=1)
+    return {"steps": steps, "mse": s["mean"], "ci95": s["ci95"], "median": s["median"],
+            "diverged_tasks": int(diverged.sum()), "divergence_steps": divergence_steps, "tasks": s["tasks"]}
 
 
 def add_arguments(parser):
