@@ -5,7 +5,9 @@ A playground only arranges widgets around a figure from `plots`: it asks learner
 their predictions (`prediction_path`) and never trains or adapts by private code. The
 contract the browser tests rely on (tests/browser/test_lessons_in_browser.py) is kept here:
 the root widget has the classes `pg-playground` and `pg-<name>`, every control a `pg-*`
-class, the picture `pg-plot` changes on redraw and the readout `pg-status` is set last.
+class, the picture `pg-plot` changes on redraw and the readout `pg-status` is set last. A
+playground drawn on an ipympl canvas instead (draw_playground.py) gives the canvas the class
+`pg-draw-canvas`: the suite clicks on it with the mouse and compares its pixels.
 """
 
 import asyncio
