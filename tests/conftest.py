@@ -1,13 +1,13 @@
 """Shared fixtures. Tests run on the CPU in float32 unless a test asks for float64."""
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser_settings import REQUIRED, chromium_found
 
 import lesson_lib  # noqa: F401  (sets quiet TensorFlow logging before TF is imported)
 
@@ -53,9 +53,7 @@ def pytest_collection_modifyitems(config, items):
 def browser_can_run():
     """The browser tests will run rather than skip (tests/browser/conftest.py): Chromium and Playwright
     are there, or CI requires them (a missing one then fails those tests)."""
-    required = os.environ.get("LESSON_LIB_REQUIRE_BROWSER", "") not in ("", "0")
-    chromium = Path(os.environ.get("LESSON_LIB_CHROMIUM", "/usr/bin/chromium"))
-    return required or (chromium.exists() and importlib.util.find_spec("playwright") is not None)
+    return REQUIRED or (chromium_found() and importlib.util.find_spec("playwright") is not None)
 
 
 def run_once(session):

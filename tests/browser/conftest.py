@@ -28,11 +28,10 @@ from pathlib import Path
 
 import psutil
 import pytest
+from browser_settings import CHROMIUM, REQUIRED, chromium_found
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-CHROMIUM = os.environ.get("LESSON_LIB_CHROMIUM", "/usr/bin/chromium")
-REQUIRED = os.environ.get("LESSON_LIB_REQUIRE_BROWSER", "") not in ("", "0")
 ARTIFACTS = Path(os.environ.get("LESSON_LIB_ARTIFACTS", ROOT / "test-artifacts" / "browser"))
 # The launch flags that work for Debian's Chromium in containers (see ../shared/DESIGN.md).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -151,7 +150,7 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         unavailable("the Python package playwright is not installed (pip install -e '.[test]')")
-    if not os.access(CHROMIUM, os.X_OK):
+    if not chromium_found():
         unavailable(f"no Chromium at {CHROMIUM} (as root: apt-get install -y chromium; .ci/run does this)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
