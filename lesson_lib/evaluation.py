@@ -58,6 +58,12 @@ def mean_ci95(values, axis=0):
         return values.mean(axis=axis), 1.96 * sd / np.sqrt(n)
 
 
+def mean_ci95_median(values):
+    """{mse, ci95, median} of per-task losses [n] (mean and 95% half-width as mean_ci95), as floats."""
+    mean, ci95 = mean_ci95(values)
+    return {"mse": float(mean), "ci95": float(ci95), "median": float(np.median(values))}
+
+
 def adaptation_curve(learner, episode, steps, **adapt_kwargs):
     """Query loss after 0..steps adaptation steps, averaged over the episode's tasks."""
     checks.integer("steps", steps, 0)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checks
-from .evaluation import mean_ci95
+from .evaluation import mean_ci95_median
 from .tasks import Episode, TaskPool
 
 
@@ -121,12 +121,8 @@ class Reliance:
 
     def rows(self):
         """One summary per support set: {support, mse, ci95, median}."""
-        rows = []
-        for name, values in zip(SUPPORTS, (self.true, self.swapped, self.wrong_outputs), strict=True):
-            mean, ci95 = mean_ci95(values)
-            rows.append({"support": name, "mse": float(mean), "ci95": float(ci95),
-                         "median": float(np.median(values))})
-        return rows
+        return [{"support": name, **mean_ci95_median(values)}
+                for name, values in zip(SUPPORTS, (self.true, self.swapped, self.wrong_outputs), strict=True)]
 
 
 def support_reliance(learner, episode, steps, shift=1):

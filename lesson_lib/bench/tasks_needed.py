@@ -16,10 +16,8 @@ data/tasks_needed.json; --save-dir keeps each pool's trained weights for its pla
 
 import time
 
-import numpy as np
-
 from .. import checkpoints
-from ..evaluation import mean_ci95
+from ..evaluation import mean_ci95_median
 from ..memorization import CodedTasks, support_reliance
 from ..models import mlp
 from ..recipes import sinusoid as recipes
@@ -93,11 +91,6 @@ def train(learner, tasks, iterations, args, label):
         return time.perf_counter() - start, len(error.history.losses)
 
 
-def summary(per_task):
-    mean, ci95 = mean_ci95(per_task)
-    return {"mse": float(mean), "ci95": float(ci95), "median": float(np.median(per_task))}
-
-
 def test_steps(learner):
     return STEPS if learner.adapts_by_steps else (None,)
 
@@ -113,8 +106,8 @@ def tasks_rows(name, args, test_episode):
             curve = learner.adaptation_curve(episode, max(STEPS) if learner.adapts_by_steps else 0)
             for steps in test_steps(learner):
                 rows.append({"experiment": "tasks", "learner": name, "tasks": n, "split": split,
-                             "steps": steps, **summary(curve[:, steps or 0]), "iterations": iterations,
-                             "train_seconds": round(seconds, 1)})
+                             "steps": steps, **mean_ci95_median(curve[:, steps or 0]),
+                             "iterations": iterations, "train_seconds": round(seconds, 1)})
         if args.save_dir is not None:
             parameters = {} if n is None or n > 100 else {k: v.tolist() for k, v in pool.parameters.items()}
             checkpoints.save(f"{args.save_dir}/{checkpoint_name(name, n)}", learner,
