@@ -1,14 +1,16 @@
-"""The black-box learner (Lesson 5): one forward pass, order of the support set irrelevant."""
+"""The black-box learners (Lessons 5 and 9): one forward pass, order of the support set irrelevant."""
 
 import numpy as np
 import pytest
 
-from lesson_lib.learners import CNP
+from lesson_lib.learners import CNP, HyperNetwork
 from lesson_lib.tasks import Episode, Sinusoid
 
 
-def test_invariant_to_the_order_of_support_points():
-    learner = CNP(width=32, seed=1)
+@pytest.mark.parametrize("black_box", [CNP, HyperNetwork], ids=lambda cls: cls.__name__)
+def test_invariant_to_the_order_of_support_points(black_box):
+    """CNP (task -> predictions) and HyperNetwork (task -> weights) both average over the support set."""
+    learner = black_box(width=32, seed=1)
     ep = Sinusoid(seed=0).sample(4, K=7, Q=20)
     order = np.random.default_rng(0).permutation(7)
     shuffled = Episode(ep.support_x[:, order], ep.support_y[:, order], ep.query_x, ep.query_y)
