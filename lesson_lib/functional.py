@@ -59,24 +59,27 @@ def loss_and_gradient(f, weights, x, y, loss_fn):
 
 
 def sgd_step(weights, grads, alpha):
-    """phi <- phi - alpha * grad (Lesson 2, eq. 2)."""
-    return [w - alpha * g for w, g in zip(weights, grads, strict=True)]
+    """phi <- phi - alpha * grad (Lesson 2, eq. 2). alpha: a number, or a list of one step size
+    per weight, each multiplying its gradient elementwise (Meta-SGD's alpha (.) grad, Lesson 9)."""
+    alphas = alpha if isinstance(alpha, list | tuple) else [alpha] * len(weights)
+    return [w - a * g for w, a, g in zip(weights, alphas, grads, strict=True)]
 
 
 def sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order=True):
     """Yield phi_0 = theta, phi_1, ..., phi_steps: `steps` SGD steps on the loss at (x, y).
 
-    With `second_order=True` each step stays differentiable w.r.t. theta (an outer tape sees
-    through the inner gradient); with False the inner gradients are treated as constants,
-    which is first-order MAML.
+    alpha is the step size, or a function t -> the step sizes of inner step t (0-based), one per
+    weight: learned step sizes (Meta-SGD, MAML++, Lesson 9). With `second_order=True` each step
+    stays differentiable w.r.t. theta (an outer tape sees through the inner gradient); with False
+    the inner gradients are treated as constants, which is first-order MAML.
     """
     phi = list(theta)
     yield phi
-    for _ in range(steps):
+    for t in range(steps):
         _, grads = loss_and_gradient(f, phi, x, y, loss_fn)
         if not second_order:
             grads = [tf.stop_gradient(g) for g in grads]
-        phi = sgd_step(phi, grads, alpha)
+        phi = sgd_step(phi, grads, alpha(t) if callable(alpha) else alpha)
         yield phi
 
 

@@ -71,12 +71,11 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
             if not math.isfinite(loss):
                 history.stopped = "diverged"
                 rates = ", ".join(f"{k} = {v:g}" for k, v in learner.learning_rates.items())
+                last = f"last finite loss {history.losses[-1]:.4g}" if history.losses else "at the first step"
                 raise DivergenceError(
                     f"{learner.name} diverged at meta-iteration {i}: the meta-loss or its gradient "
-                    f"is not finite (last finite loss "
-                    f"{history.losses[-1] if history.losses else float('nan'):.4g}). The weights are "
-                    f"kept from iteration {i - 1}. Suspect a learning rate that is too large ({rates}); "
-                    f"try one 10x smaller.", history)
+                    f"is not finite ({last}). The weights are kept from iteration {i - 1}. Suspect a "
+                    f"learning rate that is too large ({rates}); try one 10x smaller.", history)
             history.iterations.append(i)
             history.losses.append(loss)
             if eval_every and i % eval_every == 0:

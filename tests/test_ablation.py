@@ -9,6 +9,7 @@ import pytest
 from lesson_lib import bench, checkpoints
 from lesson_lib.bench import ablation
 from lesson_lib.evaluation import diverged_tasks
+from lesson_lib.recipes import sinusoid as recipes
 
 
 def test_each_step_of_the_ablation_adds_only_its_change():
@@ -18,6 +19,18 @@ def test_each_step_of_the_ablation_adds_only_its_change():
         changed = {k for k in after if after[k] != before.get(k)}
         assert changed and changed <= set(ablation.VARIANTS[child].settings), child
     assert ablation.settings("maml") == ablation.BASE
+
+
+@pytest.mark.parametrize(("variant", "recipe"),
+                         [("maml", "MAML"), ("metasgd5", "Meta-SGD"), ("wide_fast", "MAML++")])
+def test_the_recipes_are_the_ablations_variants(variant, recipe):
+    """Meta-SGD and MAML++ as `bench sinusoid` trains and ships them are the variants the ablation
+    measured: the same learner, MLP, meta-batch and query count."""
+    built, shipped = ablation.learner(variant, iterations=6_000), recipes.learner(recipe, iterations=6_000)
+    assert type(built) is type(shipped) and built.hyperparameters == shipped.hyperparameters
+    assert [v.shape for v in built.meta_parameters] == [v.shape for v in shipped.meta_parameters]
+    config, plan = ablation.settings(variant), recipes.RECIPES[recipe]
+    assert (config["meta_batch"], config["Q"]) == (plan.meta_batch, plan.Q)
 
 
 def test_diverged_within_the_steps_by_hand():  # the rule ablation.measure counts with

@@ -67,7 +67,7 @@ def test_omniglot_capabilities(name):
 SINUSOID_CAPABILITIES = {  # name: (uses_alpha, adapts_by_steps, has an outer optimizer)
     "MAML": (True, True, True), "FOMAML": (True, True, True), "Reptile": (True, True, False),
     "Meta-LSTM": (False, True, True), "CNP": (False, False, True), "HyperNetwork": (False, False, True),
-    "pretrained": (True, True, True)}
+    "Meta-SGD": (False, True, True), "MAML++": (False, True, True), "pretrained": (True, True, True)}
 
 
 @pytest.mark.parametrize("name", sinusoid.LEARNERS)

@@ -7,7 +7,9 @@ diverge within 20 steps (a loss not finite or above 100x the task's loss before 
 
 `--variants` picks variants by key (default: the ablation chain); `--save-dir` writes the best
 variant that diverged on no task as a checkpoint, its manifest naming the variant, so
-`learner(variant)` rebuilds it.
+`learner(variant)` rebuilds it. Variants are built by the sinusoid recipes' learners with the
+variant's settings; the best ones are recipes themselves ("wide_fast" is MAML++, "metasgd5"
+Meta-SGD), trained and shipped by `bench sinusoid`.
 """
 
 import time
@@ -16,9 +18,6 @@ from pathlib import Path
 
 from .. import checkpoints
 from ..evaluation import DIVERGED_FACTOR, adaptation_curve, diverged_tasks
-from ..learners.maml import MAML
-from ..learners.maml_plus import MAMLPlus
-from ..learners.meta_sgd import MetaSGD
 from ..models import mlp
 from ..recipes import sinusoid as recipes
 from ..tasks import Sinusoid
@@ -45,10 +44,14 @@ class Variant:
     settings: dict = field(default_factory=dict)
 
 
-# learner: "MAML", "MAML++" (with its switches) or "Meta-SGD"; hidden: the MLP's hidden widths;
+# learner: a sinusoid recipe, "MAML", "MAML++" or "Meta-SGD"; hidden: the MLP's hidden widths;
 # Q: query points per training task (None: Q = K, as the paper); the rest go to the learner.
 BASE = {"learner": "MAML", "hidden": (40, 40), "meta_batch": 25, "Q": None, "alpha": 0.01, "inner_steps": 1,
         "beta": 1e-3}
+# what a variant does not switch on stays off (the recipes switch on the best settings)
+OFF = {"MAML": {}, "Meta-SGD": {"relative_alphas": False},
+       "MAML++": {"multi_step_loss": False, "learned_step_sizes": False, "relative_alphas": False,
+                  "cosine_outer": False}}
 
 VARIANTS = {
     "maml": Variant("the MAML paper: 1-40-40-1, alpha 0.01, 1 step, meta-batch 25, K = Q = 5"),
@@ -91,12 +94,8 @@ def learner(name, *, seed=0, iterations=1):
     options = dict(settings(name))
     kind, hidden = options.pop("learner"), options.pop("hidden")
     options.pop("meta_batch"), options.pop("Q")
-    model = mlp(hidden=hidden, seed=seed)
-    if kind == "MAML":
-        return MAML(model, **options)
-    if kind == "Meta-SGD":
-        return MetaSGD(model, seed=seed, **options)
-    return MAMLPlus(model, iterations=iterations, **options)
+    return recipes.learner(kind, seed=seed, iterations=iterations, model=mlp(hidden=hidden, seed=seed),
+                           **{**OFF[kind], **options})
 
 
 def measure(learner_, episode, steps=STEPS, divergence_steps=DIVERGENCE_STEPS):

@@ -10,14 +10,14 @@ The inner step (Meta-SGD eq. 1; MAML++ LSLR) is
 with (.) the elementwise product, alpha_t broadcast over each weight tensor. Differentiating
 the query loss at phi_S w.r.t. theta and alpha through nested tapes gives the meta-gradient
 for both (second order, as MAML's eq. 3; first order treats grad L_support as a constant).
+The steps themselves are MAML's `functional.sgd_path`, given the step sizes as a function of t.
 """
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from .. import checks
-from ..functional import loss_and_gradient, sgd_path
+from ..functional import sgd_path
 from .base import MetaGradientLearner
 
 
@@ -90,19 +90,6 @@ class StepSizes:
         return {name: v.numpy() * self.scale for name, v in zip(self.names, self.variables, strict=True)}
 
 
-def learned_sgd_path(f, theta, x, y, steps, step_sizes, loss_fn, second_order=True):
-    """Yield phi_0 = theta, ..., phi_steps: phi_{t+1} = phi_t - step_sizes(t) (.) grad L(phi_t),
-    elementwise per weight (Meta-SGD eq. 1). `step_sizes(t)` gives one alpha per weight."""
-    phi = list(theta)
-    yield phi
-    for t in range(steps):
-        _, grads = loss_and_gradient(f, phi, x, y, loss_fn)
-        if not second_order:
-            grads = [tf.stop_gradient(g) for g in grads]
-        phi = [w - a * g for w, a, g in zip(phi, step_sizes(t), grads, strict=True)]
-        yield phi
-
-
 class StepSizeLearner(MetaGradientLearner):
     """A meta-gradient learner whose meta-parameters are theta followed by the step sizes of
     `self.step_sizes` (a StepSizes, or None for a fixed alpha `self.alpha`). Subclasses set
@@ -137,10 +124,9 @@ class StepSizeLearner(MetaGradientLearner):
         sizes (or the SGD step size alpha when none are learned)."""
         n = len(self.f.variables)
         theta, alphas = params[:n], params[n:]
-        if self.step_sizes is None:
-            return sgd_path(self.f, theta, sx, sy, steps, alpha, self.loss_fn, self.second_order)
-        return learned_sgd_path(self.f, theta, sx, sy, steps, lambda t: self.step_sizes.at(alphas, t),
-                                self.loss_fn, self.second_order)
+        if self.step_sizes is not None:
+            alpha = lambda t: self.step_sizes.at(alphas, t)  # noqa: E731 (the step sizes of step t)
+        return sgd_path(self.f, theta, sx, sy, steps, alpha, self.loss_fn, self.second_order)
 
     def task_output(self, params, phi, x):
         return self.f(phi, x)

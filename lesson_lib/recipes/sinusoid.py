@@ -8,18 +8,25 @@ Meta-LSTM runs an LSTM over every one of the model's 1,761 weights at each inner
 the cost of a MAML step with as many steps (Lesson 6), 57x MAML's one-step
 meta-iteration with its 5 steps. It gets a meta-batch of 5 and 10,000 iterations.
 
+Meta-SGD and MAML++ (Lesson 9) are the best settings `bench ablation` found for K = 5 (see its
+variants "metasgd5" and "wide_fast"; a test checks they build the same learners): 5 inner
+steps with step sizes learned relative to 0.01, 25 query points per training task, 6,000
+meta-iterations; MAML++ adds its multi-step loss, a cosine-annealed outer rate from 0.003 and
+a wider MLP, 1-80-80-1.
+
 "scratch" is no meta-learner: the same MLP with its random initial weights, adapted by the same
 SGD steps on the support set and never trained before (Lesson 0 shows it failing on K = 5).
 """
 
 from pathlib import Path
 
-from ..learners import CNP, MAML, HyperNetwork, MetaLSTM, Pretrained, Reptile, Scratch
+from ..learners import CNP, MAML, HyperNetwork, MAMLPlus, MetaLSTM, MetaSGD, Pretrained, Reptile, Scratch
 from ..models import mlp
 from .common import DATA, Recipe, check_name, load_shipped
 
 # meta-trained and shipped
-LEARNERS = ("MAML", "FOMAML", "Reptile", "Meta-LSTM", "CNP", "HyperNetwork", "pretrained")
+LEARNERS = ("MAML", "FOMAML", "Reptile", "Meta-LSTM", "CNP", "HyperNetwork", "Meta-SGD", "MAML++",
+            "pretrained")
 BLACK_BOX = ("CNP", "HyperNetwork")  # build their own networks: `encoder=` etc. instead of `model=`
 UNTRAINED = ("scratch",)  # built by `learner(name)`, never trained: nothing to ship or benchmark
 # MAML paper, Table 2 (K = 5): query MSE after 1, 5 and 10 gradient steps.
@@ -29,12 +36,15 @@ RECIPES = {name: Recipe(meta_batch=25, iterations=70_000) for name in LEARNERS}
 RECIPES["Meta-LSTM"] = Recipe(meta_batch=5, iterations=10_000)
 # Lesson 9's learners: measured to fit a short CPU budget (about 150 s on a loaded 2-core machine)
 RECIPES["HyperNetwork"] = Recipe(meta_batch=25, iterations=10_000)
+RECIPES["Meta-SGD"] = RECIPES["MAML++"] = Recipe(meta_batch=25, iterations=6_000, Q=25)
+HIDDEN = {"MAML++": (80, 80)}  # the MLP's hidden widths where they are not the paper's (40, 40)
 # (learner, K used for meta-training, K values it is tested with). Every meta-learner is
 # meta-trained with the K it is tested with, as in the paper; the K = 10 MAML model is also
 # tested with K = 5 as an extra row; the pretrained baseline learns no K.
 RUNS = (("MAML", 5, (5,)), ("MAML", 10, (10, 5)), ("FOMAML", 5, (5,)), ("FOMAML", 10, (10,)),
         ("Reptile", 5, (5,)), ("Reptile", 10, (10,)), ("Meta-LSTM", 5, (5,)), ("Meta-LSTM", 10, (10,)),
-        ("CNP", 5, (5,)), ("CNP", 10, (10,)), ("HyperNetwork", 5, (5,)), ("pretrained", 10, (5, 10)))
+        ("CNP", 5, (5,)), ("CNP", 10, (10,)), ("HyperNetwork", 5, (5,)),
+        ("Meta-SGD", 5, (5,)), ("MAML++", 5, (5,)), ("pretrained", 10, (5, 10)))
 TEST_STEPS = (1, 5, 10)  # the paper's columns
 TEST_QUERIES = 100  # query points per test task
 FINETUNE_ALPHAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # the baseline's fine-tuning rates, tuned
@@ -47,6 +57,11 @@ _BUILD = {  # name -> (model, seed, iterations, overrides) -> learner
                                                             "epsilon_final": 0.0, "anneal_iterations": its,
                                                             **o}),
     "Meta-LSTM": lambda model, seed, its, o: MetaLSTM(model, **{"inner_steps": 5, "seed": seed, **o}),
+    "Meta-SGD": lambda model, seed, its, o: MetaSGD(model, **{"alpha": 0.01, "inner_steps": 5,
+                                                             "relative_alphas": True, "seed": seed, **o}),
+    "MAML++": lambda model, seed, its, o: MAMLPlus(model, **{
+        "alpha": 0.01, "inner_steps": 5, "multi_step_loss": True, "learned_step_sizes": True,
+        "relative_alphas": True, "cosine_outer": True, "beta": 3e-3, "iterations": its, **o}),
     "pretrained": lambda model, seed, its, o: Pretrained(model, **{"alpha": 0.01, **o}),
     "scratch": lambda model, seed, its, o: Scratch(model, **{"alpha": 0.01, **o}),
     "CNP": lambda model, seed, its, o: CNP(**{"seed": seed, **o}),
@@ -71,11 +86,13 @@ def learner(name, *, seed=0, model=None, iterations=None, **overrides):
                             f"and, for CNP, decoder=; for HyperNetwork, target_hidden=)")
         return _BUILD[name](None, seed, 0, overrides)
     iterations = RECIPES[name].iterations if iterations is None else iterations
-    return _BUILD[name](mlp(seed=seed) if model is None else model, seed, iterations, overrides)
+    model = mlp(hidden=HIDDEN.get(name, (40, 40)), seed=seed) if model is None else model
+    return _BUILD[name](model, seed, iterations, overrides)
 
 
 def checkpoint_name(name, train_K):
-    return f"sinusoid_{name.lower().replace('-', '_')}_k{train_K}.npz"
+    slug = name.lower().replace("++", "_plus").replace("-", "_")  # MAML++ -> maml_plus
+    return f"sinusoid_{slug}_k{train_K}.npz"
 
 
 def load(name, K=5, data_dir=DATA):
