@@ -52,11 +52,12 @@ def test_unknown_variant_is_named():
 def test_ablation_runs_writes_rows_and_the_best_checkpoint(tmp_path):
     out = tmp_path / "rows.json"
     bench.main(["ablation", "--variants", "maml,lslr", "--iterations", "3", "--test-tasks", "20",
-                "--save-dir", str(tmp_path), "--json", str(out)])
+                "--seeds", "0,1", "--save-dir", str(tmp_path), "--json", str(out)])
     rows = json.loads(out.read_text())
-    assert [r["variant"] for r in rows] == ["maml", "lslr"]
-    assert set(rows[0]) == {"variant", "changes", "iterations", "train_seconds", "train_cpu_seconds", "steps",
-                            "mse", "ci95", "median", "diverged_tasks", "divergence_steps", "tasks"}
+    assert [(r["variant"], r["seed"]) for r in rows] == [("maml", 0), ("maml", 1), ("lslr", 0), ("lslr", 1)]
+    assert rows[0]["mse"] != rows[1]["mse"]  # another seed, another model
+    assert set(rows[0]) == {"variant", "changes", "seed", "iterations", "train_seconds", "train_cpu_seconds",
+                            "steps", "mse", "ci95", "median", "diverged_tasks", "divergence_steps", "tasks"}
     assert all(r["tasks"] == 20 and r["steps"] == 10 and r["iterations"] == 3 for r in rows)
     (saved,) = tmp_path.glob("sinusoid_*_k5.npz")
     manifest = checkpoints.read_manifest(saved)

@@ -114,21 +114,24 @@ def add_arguments(parser):
                              f"{','.join(ABLATION)})")
     parser.add_argument("--iterations", type=int, default=4_000, help="meta-iterations for every variant")
     parser.add_argument("--test-tasks", type=int, default=10_000, help="test tasks (K = 5, 100 queries each)")
+    parser.add_argument("--seeds", type=lambda text: [int(v) for v in text.split(",")], default=None,
+                        help="comma-separated training seeds, each variant trained once per seed on the same "
+                             "test tasks (default: --seed); the spread says how much one run can be trusted")
     parser.add_argument("--save-dir", type=Path, help="write the best variant's checkpoint here")
 
 
-def train(name, args):
-    """Meta-train variant `name` for args.iterations; returns (learner, wall-clock training
+def train(name, args, seed):
+    """Meta-train variant `name` for args.iterations from `seed`; returns (learner, wall-clock training
     seconds, CPU seconds of the process while training, note). On a shared machine the CPU
     time says more than the wall time about the cost on a quiet one."""
     config = settings(name)
-    fresh = learner(name, seed=args.seed, iterations=args.iterations)
+    fresh = learner(name, seed=seed, iterations=args.iterations)
     note, cpu = None, time.process_time()
     try:
-        history = meta_train(fresh, Sinusoid(seed=args.seed), args.iterations,
+        history = meta_train(fresh, Sinusoid(seed=seed), args.iterations,
                              meta_batch=config["meta_batch"], K=K, Q=config["Q"])
     except DivergenceError as error:  # report it and evaluate the last good weights
-        history, note = error.history, f"{name}: {error}"
+        history, note = error.history, f"{name} (seed {seed}): {error}"
     return fresh, history.seconds - history.eval_seconds, time.process_time() - cpu, note
 
 
@@ -138,18 +141,18 @@ def run(args):
         raise ValueError(f"--variants: unknown {unknown}; choose from {sorted(VARIANTS)}")
     episode = Sinusoid(seed=10_000 + args.seed).sample(args.test_tasks, K, TEST_QUERIES)
     rows, notes, best = [], [], None
-    for name in args.variants:
-        trained, seconds, cpu, note = train(name, args)
+    for name, seed in ((n, s) for n in args.variants for s in args.seeds or [args.seed]):
+        trained, seconds, cpu, note = train(name, args, seed)
         notes += [note] if note else []
-        row = {"variant": name, "changes": VARIANTS[name].changes, "iterations": args.iterations,
-               "train_seconds": round(seconds, 1), "train_cpu_seconds": round(cpu, 1),
-               **measure(trained, episode)}
+        row = {"variant": name, "changes": VARIANTS[name].changes, "seed": seed,
+               "iterations": args.iterations, "train_seconds": round(seconds, 1),
+               "train_cpu_seconds": round(cpu, 1), **measure(trained, episode)}
         rows.append(row)
         print(f"{name}: {row}", flush=True)
         if row["diverged_tasks"] == 0 and (best is None or row["mse"] < best[1]["mse"]):
             best = (trained, row)
     print_table(rows, [
-        ("variant", "variant"), ("adds", "changes"), ("iterations", "iterations"),
+        ("variant", "variant"), ("adds", "changes"), ("seed", "seed"), ("iterations", "iterations"),
         ("train s (CPU s)", lambda r: f"{r['train_seconds']:.0f} ({r['train_cpu_seconds']:.0f})"),
         ("MSE@10", lambda r: f"{r['mse']:.3f} +- {r['ci95']:.3f}"),
         ("median", lambda r: f"{r['median']:.3f}"),
@@ -162,7 +165,7 @@ def run(args):
         trained, row = best
         path = args.save_dir / f"sinusoid_{row['variant']}_k{K}.npz"
         checkpoints.save(path, trained, command=args.command_line, variant=row["variant"],
-                         iterations=args.iterations, train_seconds=row["train_seconds"], seed=args.seed,
+                         iterations=args.iterations, train_seconds=row["train_seconds"], seed=row["seed"],
                          meta_batch=settings(row["variant"])["meta_batch"], K=K, metrics=row)
         print(f"best variant {row['variant']} saved to {path}")
     return rows

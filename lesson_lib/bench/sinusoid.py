@@ -57,8 +57,8 @@ def train(name, train_K, args, tracking, validation):
     tracked, notes = name == "MAML" and train_K == recipes.PAPER_K, []
     try:
         history = meta_train(learner, Sinusoid(seed=args.seed), iterations, meta_batch=recipe.meta_batch,
-                             K=train_K, Q=recipe.Q, eval_every=args.eval_every if tracked else 0, eval_episode=tracking,
-                             eval_steps=max(recipes.TEST_STEPS))
+                             K=train_K, Q=recipe.Q, eval_every=args.eval_every if tracked else 0,
+                             eval_episode=tracking, eval_steps=max(recipes.TEST_STEPS))
     except DivergenceError as error:  # report it and evaluate the last good weights
         history = error.history
         notes.append(f"{name} (K={train_K}): {error}")
@@ -76,7 +76,8 @@ def train(name, train_K, args, tracking, validation):
     if args.save_dir is not None:
         checkpoints.save(args.save_dir / recipes.checkpoint_name(name, train_K), learner,
                          command=args.command_line, iterations=len(history.losses),
-                         meta_batch=recipe.meta_batch, K=train_K, Q=recipe.Q, seed=args.seed, train_seconds=train_seconds,
+                         meta_batch=recipe.meta_batch, K=train_K, Q=recipe.Q, seed=args.seed,
+                         train_seconds=train_seconds,
                          test_alpha=learner.alpha if learner.uses_alpha else None,
                          evaluations=history.evaluations)
     return learner, train_seconds, notes
