@@ -108,6 +108,9 @@ def test_one_word_examples_and_truncation():
     assert all(len(t.split()) == 1 for t in Languages("test").decode(one.support_x).ravel())
     short = Languages("test", words=3, length=6, seed=0).sample(2, 1, 1)
     assert short.support_x.shape[-1] == 6 and np.all(short.support_x[..., 0] > languages.SPACE)
+    tasks = Languages("test", words=2, length=4)
+    first = np.flatnonzero((tasks.word_ids > 0).sum(1) == 3)[0]  # a 3-letter word, a space, cut at 4
+    np.testing.assert_array_equal(tasks.texts(np.array([first, first])), [*tasks.word_ids[first, :3], 0])
 
 
 def test_encode_decode_round_trip(test_tasks):

@@ -273,6 +273,7 @@ class Languages:
         out = np.zeros((*words.shape[:-1], self.length), np.int32)
         keep = min(self.length, packed.shape[-1])
         out[..., :keep] = packed[..., :keep]
+        out[..., -1][out[..., -1] == SPACE] = PAD  # cut just after a word: no trailing space
         return out
 
     def episode(self, classes, words, K):
