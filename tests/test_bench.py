@@ -54,6 +54,11 @@ def test_shipped_checkpoints_match_the_paper(tmp_path):
                         ("HyperNetwork", None)):
         (row,) = rows_by(rows, learner=name, train_K=5, K=5, steps=steps)
         assert row["mse"] < baseline["mse"] / 2, f"{name}: {row['mse']:.3f} vs baseline {baseline['mse']:.3f}"
+    # Lesson 9's recipes: learned step sizes (and MAML++'s other changes) beat MAML after 10 steps
+    (maml,) = rows_by(rows, learner="MAML", train_K=5, K=5, steps=10)
+    for name in ("Meta-SGD", "MAML++"):
+        (row,) = rows_by(rows, learner=name, train_K=5, K=5, steps=10)
+        assert row["mse"] < maml["mse"] and row["diverged_tasks"] == 0, f"{name}: {row}"
 
 
 @pytest.mark.slow

@@ -6,8 +6,8 @@ from IPython.display import Markdown
 
 FAMILIES = {
     "optimization-based (基于优化的元学习)": "adaptation is an optimisation: a few gradient steps from a "
-    "learned start (MAML, FOMAML, Reptile) or a learned update rule (Meta-LSTM); Meta-SGD learns the "
-    "step sizes too",
+    "learned start (MAML, FOMAML, Reptile) or a learned update rule (Meta-LSTM); Meta-SGD and MAML++ "
+    "learn the step sizes too",
     "model-based / black-box (基于模型的元学习)": "a network maps the task's examples to the answer or to "
     "weights in a forward pass (CNP, MANN, SNAIL, hypernetworks, in-context learning)",
     "metric-based": "compare embeddings of the query with embeddings of the support set "
@@ -23,6 +23,8 @@ LEARNERS = (
     ("MAML", "FOMAML (second_order=False)", _OPT, "[Lesson 2](02_maml.ipynb)"),
     ("Reptile", "Reptile", _OPT, "[Lesson 3](03_reptile.ipynb)"),
     ("MetaLSTM", "Meta-LSTM", _OPT, "[Lesson 4](04_meta_lstm.ipynb)"),
+    ("MetaSGD", "Meta-SGD", _OPT, "[Lesson 9](09_beyond_maml.ipynb)"),
+    ("MAMLPlus", "MAML++", _OPT, "[Lesson 9](09_beyond_maml.ipynb)"),
     ("CNP", "CNP", _MODEL, "[Lesson 5](05_everything_is_a_mapping.ipynb)"),
     ("HyperNetwork", "hypernetwork", _MODEL, "[Lesson 9](09_beyond_maml.ipynb)"),
     ("ProtoNet", "ProtoNet", _METRIC, "[Lesson 7](07_few_shot_omniglot.ipynb)"),
