@@ -51,10 +51,10 @@ def test_unknown_variant_is_named():
 @pytest.mark.slow  # compiles two learners: 20-40 s
 def test_ablation_runs_writes_rows_and_the_best_checkpoint(tmp_path):
     out = tmp_path / "rows.json"
-    bench.main(["ablation", "--variants", "maml,lslr", "--iterations", "3", "--test-tasks", "20",
+    bench.main(["ablation", "--variants", "lslr", "--iterations", "3", "--test-tasks", "20",
                 "--seeds", "0,1", "--save-dir", str(tmp_path), "--json", str(out)])
     rows = json.loads(out.read_text())
-    assert [(r["variant"], r["seed"]) for r in rows] == [("maml", 0), ("maml", 1), ("lslr", 0), ("lslr", 1)]
+    assert [(r["variant"], r["seed"]) for r in rows] == [("lslr", 0), ("lslr", 1)]
     assert rows[0]["mse"] != rows[1]["mse"]  # another seed, another model
     assert set(rows[0]) == {"variant", "changes", "seed", "iterations", "train_seconds", "train_cpu_seconds",
                             "steps", "mse", "ci95", "median", "diverged_tasks", "divergence_steps", "tasks"}
@@ -62,6 +62,7 @@ def test_ablation_runs_writes_rows_and_the_best_checkpoint(tmp_path):
     (saved,) = tmp_path.glob("sinusoid_*_k5.npz")
     manifest = checkpoints.read_manifest(saved)
     assert manifest["command"].startswith("python -m lesson_lib.bench ablation")
-    assert manifest["iterations"] == 3 and manifest["seed"] == 0 and manifest["train_seconds"] > 0
+    best = min(rows, key=lambda r: r["mse"])
+    assert manifest["iterations"] == 3 and manifest["seed"] == best["seed"] and manifest["train_seconds"] > 0
     fresh = ablation.learner(manifest["variant"], iterations=3)
     checkpoints.load(saved, fresh)
