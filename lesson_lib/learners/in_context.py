@@ -1,0 +1,164 @@
+"""In-context learning as black-box meta-learning (Lesson 11): a small transformer reads a
+task's labelled support examples and a query, and gives the query's label in one forward pass.
+No weight changes at test time: the "learning" happens in the activations, as in the CNP of
+Lesson 5 (Garnelo et al. 2018) and SNAIL (Mishra et al. 2018), and as in a language model that
+answers a few-shot prompt ("Language Models are Few-Shot Learners", Brown et al. 2020). Here
+the transformer is meta-trained on few-shot tasks, end to end, on the query cross-entropy.
+
+Tokens. An encoder e maps each example to a vector of width d. A support example's token adds
+the vector of its label; a query's token adds the vector of "?" (label unknown):
+
+    s_k = e(x_k) + L[y_k]            q_j = e(x*_j) + L[?]
+
+L holds `max_ways` label vectors and one "?" vector, learned. Which label vector a class gets
+is arbitrary (class 0 of one task has nothing to do with class 0 of the next), so the
+transformer can only answer by matching a query to the support examples it resembles and
+reading their label: in-context learning.
+
+Blocks. `blocks` times, a pre-norm residual block (Vaswani et al. 2017; Xiong et al. 2020)
+runs over the sequence [s_1..s_S, q_1..q_Q]:
+
+    h <- h + Attention(LN(h), mask)      h <- h + W2 relu(W1 LN(h) + b1) + b2
+
+with `heads` heads of scaled dot-product attention, softmax(q k^T / sqrt(d_h) + mask) v. The mask
+lets a support token see the support set and a query token see the support set and itself,
+never another query: each query is answered on its own, all in parallel, and the support set's
+order does not matter (no positions; tests check both).
+
+Output. A query's logits are its final vector's dot products with the task's N label vectors,
+logits_c = LN(h_j)^T W_out L[c], c = 1..N: any N up to `max_ways` (only the label vectors that
+training used are meaningful: a model trained 5-way has learned nothing about L[6..]).
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .. import checks
+from ..functional import cross_entropy
+from .base import MetaGradientLearner
+
+BLOCK = ("ln1_gamma", "ln1_beta", "W_q", "W_k", "W_v", "W_o", "ln2_gamma", "ln2_beta", "W_1", "b_1", "W_2",
+         "b_2")  # the weights of one block, in the order of `InContext.variables`
+
+
+def layer_norm(h, gamma, beta, epsilon=1e-5):
+    """LN(h) = gamma (h - mean) / sqrt(var + epsilon) + beta, over the last axis."""
+    mean, variance = tf.nn.moments(h, axes=[-1], keepdims=True)
+    return gamma * (h - mean) / tf.sqrt(variance + epsilon) + beta
+
+
+def visibility(support, queries):
+    """The attention mask [n, n], n = support + queries: True where token i may read token j
+    (j in the support set, or j = i)."""
+    n = support + queries
+    in_support = tf.broadcast_to(tf.range(n)[None, :] < support, [n, n])
+    return tf.logical_or(in_support, tf.cast(tf.eye(n), tf.bool))
+
+
+def attention(h, mask, W_q, W_k, W_v, W_o, heads):
+    """Multi-head scaled dot-product attention of the tokens h [n, d] under `mask` [n, n]."""
+    n, d = tf.shape(h)[0], h.shape[-1]
+
+    def split(W):  # [n, d] -> [heads, n, d / heads]
+        return tf.transpose(tf.reshape(h @ W, [n, heads, d // heads]), [1, 0, 2])
+
+    q, k, v = split(W_q), split(W_k), split(W_v)
+    scores = tf.einsum("hid,hjd->hij", q, k) / tf.sqrt(tf.cast(d // heads, h.dtype))
+    scores = tf.where(mask[None], scores, tf.cast(-1e9, h.dtype))
+    out = tf.einsum("hij,hjd->hid", tf.nn.softmax(scores, axis=-1), v)
+    return tf.reshape(tf.transpose(out, [1, 0, 2]), [n, d]) @ W_o
+
+
+def block(h, mask, weights, heads):
+    """One pre-norm residual block: attention, then a two-layer MLP."""
+    w = dict(zip(BLOCK, weights, strict=True))
+    h = h + attention(layer_norm(h, w["ln1_gamma"], w["ln1_beta"]), mask, w["W_q"], w["W_k"], w["W_v"],
+                      w["W_o"], heads)
+    hidden = tf.nn.relu(layer_norm(h, w["ln2_gamma"], w["ln2_beta"]) @ w["W_1"] + w["b_1"])
+    return h + hidden @ w["W_2"] + w["b_2"]
+
+
+class InContext(MetaGradientLearner):
+    """`InContext(encoder, max_ways=20, blocks=2, heads=4)`: `encoder` is any Keras model mapping
+    an example to a vector (its width d must be divisible by `heads`); labels one-hot."""
+
+    name = "in-context"
+    fixed_ways = None  # label vectors per task: any number of ways up to max_ways
+
+    def __init__(self, encoder, *, max_ways=20, blocks=2, heads=4, seed=0, optimizer=None, beta=1e-3,
+                 loss=cross_entropy):
+        super().__init__(encoder, optimizer=optimizer, beta=beta, loss=loss)
+        self.max_ways = checks.integer("max_ways", max_ways, 2)
+        self.blocks = checks.integer("blocks", blocks, 1)
+        self.heads = checks.integer("heads", heads, 1)
+        d = int(encoder.output_shape[-1])
+        if d % self.heads:
+            raise ValueError(f"heads must divide the encoder's output width {d}, got {heads!r}")
+        rng = np.random.default_rng(checks.integer("seed", seed, 0))
+        dtype = self.dtype
+
+        def weight(name, shape, scale):
+            values = np.ones(shape) if scale == "ones" else (
+                np.zeros(shape) if scale == 0 else rng.normal(0.0, scale, shape))
+            return keras.Variable(np.asarray(values, dtype=dtype), name=name)
+
+        init = {"ln1_gamma": ((d,), "ones"), "ln1_beta": ((d,), 0), "W_q": ((d, d), d ** -0.5),
+                "W_k": ((d, d), d ** -0.5), "W_v": ((d, d), d ** -0.5), "W_o": ((d, d), (2 * d) ** -0.5),
+                "ln2_gamma": ((d,), "ones"), "ln2_beta": ((d,), 0), "W_1": ((d, 2 * d), d ** -0.5),
+                "b_1": ((2 * d,), 0), "W_2": ((2 * d, d), (4 * d) ** -0.5), "b_2": ((d,), 0)}
+        self.variables = [weight("L", (self.max_ways + 1, d), 1.0)]
+        for b in range(self.blocks):
+            self.variables += [weight(f"block{b}_{name}", *init[name]) for name in BLOCK]
+        self.variables += [weight("ln_out_gamma", (d,), "ones"), weight("ln_out_beta", (d,), 0),
+                           weight("W_out", (d, d), d ** -0.5)]
+        self.build_optimizer()
+
+    @property
+    def meta_parameters(self):
+        return self.f.variables + self.variables
+
+    def state_groups(self):
+        return {**super().state_groups(), "transformer": self.variables}
+
+    @property
+    def hyperparameters(self):
+        return {"max_ways": self.max_ways, "blocks": self.blocks, "heads": self.heads,
+                **super().hyperparameters}
+
+    def _split(self, params):
+        """(encoder weights, L, [block weights] per block, (ln_out_gamma, ln_out_beta, W_out))."""
+        n = len(self.f.variables)
+        encoder, L, rest = params[:n], params[n], params[n + 1:]
+        size = len(BLOCK)
+        blocks = [rest[b * size:(b + 1) * size] for b in range(self.blocks)]
+        return encoder, L, blocks, rest[self.blocks * size:]
+
+    def task_path(self, params, sx, sy, steps, alpha):
+        """The support tokens s_k = e(x_k) + L[y_k] and the task's label vectors L[1..N], the same at
+        every 'step': adaptation is one forward pass."""
+        ways = sy.shape[-1]
+        if ways > self.max_ways:
+            raise ValueError(f"the task has {ways} ways, more than max_ways = {self.max_ways}: build the "
+                             f"learner with max_ways >= {ways}")
+        encoder, L, _, _ = self._split(params)
+        labels = L[:ways]
+        tokens = self.f(encoder, sx) + sy @ labels
+        for _ in range(steps + 1):
+            yield tokens, labels
+
+    def task_output(self, params, state, x):
+        """Logits [Q, N]: the queries' tokens read the support tokens through the blocks."""
+        support, labels = state
+        encoder, L, blocks, (gamma, beta, W_out) = self._split(params)
+        queries = self.f(encoder, x) + L[self.max_ways]
+        h = tf.concat([support, queries], axis=0)
+        mask = visibility(tf.shape(support)[0], tf.shape(queries)[0])
+        for weights in blocks:
+            h = block(h, mask, weights, self.heads)
+        answers = layer_norm(h[tf.shape(support)[0]:], gamma, beta)
+        return answers @ W_out @ tf.transpose(labels)
+
+    def task_loss(self, params, sx, sy, qx, qy):
+        *_, state = self.task_path(params, sx, sy, 0, None)
+        return self.loss_fn(qy, self.task_output(params, state, qx))
