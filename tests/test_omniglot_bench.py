@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lesson_lib import bench
-from lesson_lib.bench.omniglot import minutes_to_reach
+from lesson_lib.bench.fewshot import minutes_to_reach
 from lesson_lib.evaluation import accuracy
 from lesson_lib.recipes import omniglot as recipes
 from lesson_lib.tasks import Omniglot

@@ -1,0 +1,118 @@
+"""What the N-way few-shot benchmarks share (Omniglot, Lesson 7; languages, Lesson 11): meta-train
+a learner for its recipe's CPU budget while tracking its accuracy against training seconds,
+score it on fixed test episodes for each K, and print the rows.
+
+A family's recipes module gives `RECIPES`, `learner(name, seed=)`, `training_tasks(name, seed,
+**loader)`, `checkpoint_name(name)`, `load(name, data_dir)`, `TEST_WAYS`, `TEST_SHOTS`,
+`TEST_QUERIES` and `PAPER` ({} where nothing is published); learners in its `UNTRAINED` (if any)
+are scored as built, never trained.
+"""
+
+import math
+
+import numpy as np
+
+from .. import checkpoints
+from ..evaluation import accuracy
+from ..training import DivergenceError, meta_train
+from .options import add_checkpoint_arguments
+from .table import print_table
+
+
+def add_arguments(parser, data_dir):
+    add_checkpoint_arguments(parser, data_dir)
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="training budget per learner (default: per learner, see the family's recipes)")
+    parser.add_argument("--test-episodes", type=int, default=1000, help="test episodes per K")
+
+
+def train(recipes, name, args, tracking, **loader):
+    """Meta-train a fresh learner for its budget; returns (learner, manifest fields, notes)."""
+    recipe = recipes.RECIPES[name]
+    learner = recipes.learner(name, seed=args.seed)
+    minutes = args.minutes if args.minutes is not None else recipe.minutes
+    notes = []
+
+    def evaluate(current):
+        return accuracy(current, tracking, recipe.test_steps)[0]
+
+    try:
+        history = meta_train(learner, recipes.training_tasks(name, args.seed, **loader), None,
+                             meta_batch=recipe.meta_batch, K=recipe.K, Q=recipe.Q,
+                             eval_every=recipe.eval_every, evaluate=evaluate, max_seconds=60 * minutes)
+    except DivergenceError as error:  # report it and evaluate the last good weights
+        history, notes = error.history, [str(error)]
+    train_seconds = round(history.seconds - history.eval_seconds, 1)
+    fields = {"iterations": len(history.losses), "train_seconds": train_seconds,
+              "minutes_budget": minutes, "meta_batch": recipe.meta_batch, "train_ways": recipe.ways,
+              "K": recipe.K, "Q": recipe.Q, "test_steps": recipe.test_steps, "seed": args.seed,
+              "stopped": history.stopped, "accuracy_vs_seconds": [(i, round(s, 1), round(a, 4))
+                                                                  for i, s, a in history.evaluations]}
+    return learner, fields, notes
+
+
+def obtain(recipes, name, args, tracking, **loader):
+    """The learner to score and its manifest fields: built (an untrained baseline), loaded from
+    its shipped checkpoint (--from-checkpoints), or trained (and saved with --save-dir)."""
+    if name in getattr(recipes, "UNTRAINED", ()):
+        return recipes.learner(name, seed=args.seed), {"iterations": 0, "train_seconds": 0.0, "test_steps": 0,
+                                                       "accuracy_vs_seconds": []}, []
+    if args.from_checkpoints:
+        return (*recipes.load(name, args.data_dir), [])
+    learner, fields, notes = train(recipes, name, args, tracking, **loader)
+    if args.save_dir is not None:
+        checkpoints.save(args.save_dir / recipes.checkpoint_name(name), learner, command=args.command_line,
+                         **fields)
+    return learner, fields, notes
+
+
+def score(recipes, name, learner, fields, episodes):
+    """One row per K: accuracy (%) and its 95% half-width over the test episodes."""
+    rows = []
+    for K, episode in episodes.items():
+        mean, ci95 = accuracy(learner, episode, fields["test_steps"])
+        rows.append({"learner": name, "ways": recipes.TEST_WAYS, "shots": K,
+                     "accuracy": round(100 * mean, 2), "ci95": round(100 * ci95, 2),
+                     "episodes": episode.num_tasks, "train_seconds": fields["train_seconds"],
+                     "iterations": fields["iterations"], "test_steps": fields["test_steps"],
+                     "paper": recipes.PAPER.get(name, {}).get(K)})
+        print(f"{name} {K}-shot: {rows[-1]['accuracy']:.2f} +- {rows[-1]['ci95']:.2f}", flush=True)
+    return rows
+
+
+def print_rows(rows, title):
+    print_table(rows, [
+        ("learner", "learner"), ("K", "shots"),
+        ("accuracy", lambda r: f"{r['accuracy']:.1f} +- {r['ci95']:.1f}"),
+        ("paper", "paper"), ("test steps", "test_steps"), ("meta-iterations", "iterations"),
+        ("train s", lambda r: f"{r['train_seconds']:.0f}")], title=title)
+
+
+def minutes_to_reach(curve, accuracy):
+    """A rough guide to the budget a learner would need: fit error = c * seconds^(-a) to the
+    later half of its accuracy-vs-time curve (least squares in log-log) and solve for the
+    error 1 - accuracy. None when the curve is too short or not improving."""
+    points = np.array([(s, 1 - a) for _, s, a in curve if s > 0 and a < 1], dtype=float)
+    points = points[len(points) // 2:]
+    if len(points) < 3:
+        return None
+    slope, intercept = np.polyfit(np.log(points[:, 0]), np.log(points[:, 1]), 1)
+    exponent = (math.log(1 - accuracy) - intercept) / slope if slope < -1e-3 else math.inf
+    return math.exp(exponent) / 60 if exponent < 50 else None  # e^50 s: never, in practice
+
+
+def print_curves(recipes, curves):
+    """Each learner's accuracy against training seconds, and where a paper's number exists, how
+    long a power law fitted to the curve's later half says reaching it would take."""
+    print(f"\nAccuracy-vs-training-time ({recipes.TEST_WAYS}-way 1-shot, 100 held-out test episodes): "
+          f"seconds -> accuracy %")
+    for name, curve in curves.items():
+        points = ", ".join(f"{s:.0f}: {100 * a:.1f}" for _, s, a in curve[:: max(1, len(curve) // 12)])
+        print(f"- {name}: {points}")
+        paper = recipes.PAPER.get(name, {}).get(1)
+        guess = minutes_to_reach(curve, paper / 100) if paper else None
+        if guess is not None and guess < 60_000:
+            print(f"  a power law fitted to its later half reaches the paper's {paper}% after about "
+                  f"{guess / 60:.1f} hours of this CPU (a rough guide)")
+        elif paper:
+            print(f"  at the rate of its later half it would not reach the paper's {paper}% in 1,000 hours")
