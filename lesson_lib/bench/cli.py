@@ -7,11 +7,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import ablation, costs, notebooks, omniglot, sinusoid, tasks_needed, throughput, widgets
+from . import ablation, costs, language, notebooks, omniglot, sinusoid, tasks_needed, throughput, widgets
 
 COMMANDS = {"sinusoid": sinusoid, "omniglot": omniglot, "throughput": throughput, "costs": costs,
             "widgets": widgets, "notebooks": notebooks, "tasks_needed": tasks_needed,
-            "ablation": ablation}
+            "ablation": ablation, "language": language}
 
 
 def main(argv=None):

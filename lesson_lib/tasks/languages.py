@@ -237,6 +237,11 @@ class Languages:
     def vocab_size(self):
         return len(self.vocabulary)
 
+    @property
+    def num_classes(self):
+        """The languages of the split (GlobalLabels labels examples over all of them)."""
+        return len(self.languages)
+
     def encode(self, texts):
         """int32 ids [len(texts), length] of texts (cleaned: lowercase, letters and single spaces)."""
         return self.vocabulary.encode(texts, self.length)

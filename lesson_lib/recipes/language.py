@@ -1,0 +1,95 @@
+"""Few-shot language identification (Lesson 11): which of N languages, never seen in
+meta-training, is a short text in? How each learner is configured and meta-trained, and the
+shipped checkpoints. Nothing is published for this task: the yardstick is the n-gram baseline.
+
+Every learner reads the same examples (tasks.Languages: 3 words of one language as 40 character
+ids) through the same character encoder (text_models); meta-training uses the 19 training
+languages, testing the 8 others. Budgets are CPU minutes on a 2-core laptop:
+- MAML / FOMAML: the encoder with a 5-way linear head, 5-way 1-shot tasks with 5 queries,
+  alpha 0.4, 1 inner step (3 at test), as on Omniglot;
+- ProtoNet: 10-way 2-shot training episodes (more ways than the test's 5, as its paper does);
+- in-context: a 2-block transformer over the encoder's vectors, 5-way 1-shot to 5-shot tasks;
+- fine-tuned: the encoder pretrained to tell the 19 training languages apart, then a fresh
+  5-way head fitted to the support set;
+- n-gram: character 1-3-gram profiles, nearest centroid by cosine, no meta-training.
+"""
+
+from pathlib import Path
+
+from ..functional import cross_entropy
+from ..learners import MAML, ProtoNet, TransferBaseline
+from ..learners.in_context import InContext
+from ..learners.ngram import NGramCentroid
+from ..tasks.languages import TRAIN_LANGUAGES, Languages, Vocabulary, alphabet
+from ..tasks.omniglot import GlobalLabels
+from ..text_models import char_classifier, char_encoder
+from .common import DATA, Recipe, check_name, load_shipped
+
+LEARNERS = ("MAML", "FOMAML", "ProtoNet", "in-context", "fine-tuned", "n-gram")
+UNTRAINED = ("n-gram",)  # scored as built: nothing to train or ship
+PAPER = {}  # no published numbers for this task
+TEST_WAYS = 5
+TEST_SHOTS = (1, 5)
+TEST_QUERIES = 15  # query texts per language in test episodes
+WORDS = 3  # words per example (1: the hard setting)
+
+RECIPES = {
+    "MAML": Recipe(meta_batch=8, ways=5, K=1, Q=5, test_steps=3, minutes=4, eval_every=100),
+    "FOMAML": Recipe(meta_batch=8, ways=5, K=1, Q=5, test_steps=3, minutes=3, eval_every=100),
+    "ProtoNet": Recipe(meta_batch=4, ways=10, K=2, Q=5, test_steps=0, minutes=4, eval_every=200),
+    "in-context": Recipe(meta_batch=8, ways=5, K=2, Q=5, test_steps=0, minutes=4, eval_every=200),
+    "fine-tuned": Recipe(meta_batch=1, ways=19, K=5, Q=5, test_steps=50, minutes=2, eval_every=200),
+}
+
+
+def vocab_size():
+    """Character ids the encoder reads: padding, unknown, space and every letter of the 27 languages."""
+    return len(Vocabulary(alphabet()))
+
+
+def encoder(seed=0):
+    """The character encoder every learner shares: ids [40] -> a vector [64]."""
+    return char_encoder(vocab_size(), seed=seed)
+
+
+_BUILD = {  # name -> (ways, seed, overrides) -> learner
+    "MAML": lambda ways, seed, o: MAML(char_classifier(vocab_size(), ways=ways, seed=seed), **{
+        "alpha": 0.4, "inner_steps": 1, "loss": cross_entropy, **o}),
+    "FOMAML": lambda ways, seed, o: MAML(char_classifier(vocab_size(), ways=ways, seed=seed), **{
+        "alpha": 0.4, "inner_steps": 1, "second_order": False, "loss": cross_entropy, **o}),
+    "ProtoNet": lambda ways, seed, o: ProtoNet(encoder(seed), **o),
+    "in-context": lambda ways, seed, o: InContext(encoder(seed), **{"max_ways": 10, "seed": seed, **o}),
+    "fine-tuned": lambda ways, seed, o: TransferBaseline(encoder(seed), **{
+        "num_classes": len(TRAIN_LANGUAGES), "alpha": 0.1, **o}),
+    "n-gram": lambda ways, seed, o: NGramCentroid(**o),
+}
+
+
+def learner(name, *, ways=TEST_WAYS, seed=0, **overrides):
+    """A fresh language learner `name` (MAML's head has `ways` outputs); `overrides` replace any
+    of its settings."""
+    check_name(name, LEARNERS)
+    return _BUILD[name](ways, seed, overrides)
+
+
+def training_tasks(name, seed=0, words=WORDS):
+    """The episodes learner `name` is meta-trained on: the training languages with the recipe's
+    ways (the baseline: labels over all 19 training languages)."""
+    tasks = Languages("train", ways=RECIPES[check_name(name, LEARNERS)].ways, words=words, seed=seed)
+    return GlobalLabels(tasks) if name == "fine-tuned" else tasks
+
+
+def test_tasks(seed=0, words=WORDS, ways=TEST_WAYS):
+    """Episodes over the 8 test languages, never seen in meta-training."""
+    return Languages("test", ways=ways, words=words, seed=seed)
+
+
+def checkpoint_name(name):
+    return f"language_{name.lower().replace('-', '_')}_{TEST_WAYS}way.npz"
+
+
+def load(name, data_dir=DATA):
+    """The shipped learner `name` with its test-time settings; returns (learner, manifest)."""
+    shipped = learner(check_name(name, [n for n in LEARNERS if n not in UNTRAINED]))
+    manifest = load_shipped(shipped, Path(data_dir) / checkpoint_name(name))
+    return shipped, manifest
