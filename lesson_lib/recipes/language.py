@@ -16,13 +16,15 @@ languages, testing the 8 others. Budgets are CPU minutes on a 2-core laptop:
 
 from pathlib import Path
 
+import keras
+
 from ..functional import cross_entropy
 from ..learners import MAML, ProtoNet, TransferBaseline
 from ..learners.in_context import InContext
 from ..learners.ngram import NGramCentroid
 from ..tasks.languages import TRAIN_LANGUAGES, Languages, Vocabulary, alphabet
 from ..tasks.omniglot import GlobalLabels
-from ..text_models import char_classifier, char_encoder
+from ..text_models import ngram_encoder
 from .common import DATA, Recipe, check_name, load_shipped
 
 LEARNERS = ("MAML", "FOMAML", "ProtoNet", "in-context", "fine-tuned", "n-gram")
@@ -36,7 +38,7 @@ WORDS = 3  # words per example (1: the hard setting)
 RECIPES = {
     "MAML": Recipe(meta_batch=8, ways=5, K=1, Q=5, test_steps=3, minutes=4, eval_every=100),
     "FOMAML": Recipe(meta_batch=8, ways=5, K=1, Q=5, test_steps=3, minutes=3, eval_every=100),
-    "ProtoNet": Recipe(meta_batch=4, ways=10, K=2, Q=5, test_steps=0, minutes=4, eval_every=200),
+    "ProtoNet": Recipe(meta_batch=4, ways=19, K=1, Q=15, test_steps=0, minutes=4, eval_every=50),
     "in-context": Recipe(meta_batch=8, ways=5, K=2, Q=5, test_steps=0, minutes=4, eval_every=200),
     "fine-tuned": Recipe(meta_batch=1, ways=19, K=5, Q=5, test_steps=50, minutes=2, eval_every=200),
 }
@@ -47,18 +49,27 @@ def vocab_size():
     return len(Vocabulary(alphabet()))
 
 
-def encoder(seed=0):
-    """The character encoder every learner shares: ids [40] -> a vector [64]."""
-    return char_encoder(vocab_size(), seed=seed)
+def encoder(seed=0, skip=3.0):
+    """The encoder: ids [40] -> the MLP's 64 learned features, beside `skip` times the 4,096 hashed
+    n-gram features themselves (skip=0: the 64 alone)."""
+    return ngram_encoder(vocab_size(), skip=skip, seed=seed)
+
+
+def classifier(ways, seed=0):
+    """MAML's model: the encoder's 64 learned features and a linear head to `ways` logits."""
+    trunk = encoder(seed, skip=0)
+    head = keras.layers.Dense(ways, kernel_initializer=keras.initializers.GlorotUniform(seed + 2))
+    return keras.Model(trunk.input, head(trunk.output), name="ngram_classifier")
 
 
 _BUILD = {  # name -> (ways, seed, overrides) -> learner
-    "MAML": lambda ways, seed, o: MAML(char_classifier(vocab_size(), ways=ways, seed=seed), **{
+    "MAML": lambda ways, seed, o: MAML(classifier(ways, seed), **{
         "alpha": 0.4, "inner_steps": 1, "loss": cross_entropy, **o}),
-    "FOMAML": lambda ways, seed, o: MAML(char_classifier(vocab_size(), ways=ways, seed=seed), **{
+    "FOMAML": lambda ways, seed, o: MAML(classifier(ways, seed), **{
         "alpha": 0.4, "inner_steps": 1, "second_order": False, "loss": cross_entropy, **o}),
     "ProtoNet": lambda ways, seed, o: ProtoNet(encoder(seed), **o),
-    "in-context": lambda ways, seed, o: InContext(encoder(seed), **{"max_ways": 10, "seed": seed, **o}),
+    "in-context": lambda ways, seed, o: InContext(encoder(seed, skip=0), **{"max_ways": 10, "seed": seed,
+                                                                              **o}),
     "fine-tuned": lambda ways, seed, o: TransferBaseline(encoder(seed), **{
         "num_classes": len(TRAIN_LANGUAGES), "alpha": 0.1, **o}),
     "n-gram": lambda ways, seed, o: NGramCentroid(**o),
