@@ -98,20 +98,24 @@ class InContext(MetaGradientLearner):
         rng = np.random.default_rng(checks.integer("seed", seed, 0))
         dtype = self.dtype
 
-        def weight(name, shape, scale):
-            values = np.ones(shape) if scale == "ones" else (
-                np.zeros(shape) if scale == 0 else rng.normal(0.0, scale, shape))
-            return keras.Variable(np.asarray(values, dtype=dtype), name=name)
+        def normal(scale):  # a fill drawing N(0, scale^2) from the learner's seed
+            return lambda shape: rng.normal(0.0, scale, shape)
 
-        init = {"ln1_gamma": ((d,), "ones"), "ln1_beta": ((d,), 0), "W_q": ((d, d), d ** -0.5),
-                "W_k": ((d, d), d ** -0.5), "W_v": ((d, d), d ** -0.5), "W_o": ((d, d), (2 * d) ** -0.5),
-                "ln2_gamma": ((d,), "ones"), "ln2_beta": ((d,), 0), "W_1": ((d, 2 * d), d ** -0.5),
-                "b_1": ((2 * d,), 0), "W_2": ((2 * d, d), (4 * d) ** -0.5), "b_2": ((d,), 0)}
-        self.variables = [weight("L", (self.max_ways + 1, d), 1.0)]
+        def weight(name, shape, fill):
+            return keras.Variable(np.asarray(fill(shape), dtype=dtype), name=name)
+
+        ones, zeros = np.ones, np.zeros
+        init = {"ln1_gamma": ((d,), ones), "ln1_beta": ((d,), zeros), "W_q": ((d, d), normal(d ** -0.5)),
+                "W_k": ((d, d), normal(d ** -0.5)), "W_v": ((d, d), normal(d ** -0.5)),
+                "W_o": ((d, d), normal((2 * d) ** -0.5)), "ln2_gamma": ((d,), ones),
+                "ln2_beta": ((d,), zeros),
+                "W_1": ((d, 2 * d), normal(d ** -0.5)), "b_1": ((2 * d,), zeros),
+                "W_2": ((2 * d, d), normal((4 * d) ** -0.5)), "b_2": ((d,), zeros)}
+        self.variables = [weight("L", (self.max_ways + 1, d), normal(1.0))]
         for b in range(self.blocks):
             self.variables += [weight(f"block{b}_{name}", *init[name]) for name in BLOCK]
-        self.variables += [weight("ln_out_gamma", (d,), "ones"), weight("ln_out_beta", (d,), 0),
-                           weight("W_out", (d, d), d ** -0.5)]
+        self.variables += [weight("ln_out_gamma", (d,), ones), weight("ln_out_beta", (d,), zeros),
+                           weight("W_out", (d, d), normal(d ** -0.5))]
         self.build_optimizer()
 
     @property
