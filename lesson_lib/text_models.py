@@ -135,7 +135,8 @@ class HashedNGrams(keras.layers.Layer):
         """n_b: the n-gram counts per bucket [batch, buckets] of ids [batch, length]."""
         bucket, valid = self.bucket_ids(ids)
         weights = keras.ops.cast(valid, self.compute_dtype)
-        return keras.ops.bincount(bucket, weights=weights, minlength=self.buckets)
+        counts = keras.ops.bincount(bucket, weights=weights, minlength=self.buckets)
+        return keras.ops.reshape(counts, (-1, self.buckets))  # a static width inside tf.function too
 
     def call(self, ids):
         root = keras.ops.sqrt(self.counts(ids))

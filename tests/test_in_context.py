@@ -110,8 +110,8 @@ def test_checkpoint_round_trip(tmp_path):
 
 
 def test_bad_input_names_the_argument():
-    with pytest.raises(ValueError, match="heads must divide the encoder's output width 8"):
-        learner(heads=3)
+    with pytest.raises(ValueError, match="heads must divide the token width 24"):
+        learner(heads=5)
     with pytest.raises(ValueError, match="max_ways must be"):
         learner(max_ways=1)
     with pytest.raises(ValueError, match="the task has 3 ways, more than max_ways = 2"):

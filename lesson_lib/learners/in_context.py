@@ -5,12 +5,15 @@ Lesson 5 (Garnelo et al. 2018) and SNAIL (Mishra et al. 2018), and as in a langu
 answers a few-shot prompt ("Language Models are Few-Shot Learners", Brown et al. 2020). Here
 the transformer is meta-trained on few-shot tasks, end to end, on the query cross-entropy.
 
-Tokens. An encoder e maps each example to a vector of width d. A support example's token adds
-the vector of its label; a query's token adds the vector of "?" (label unknown):
+Tokens. An encoder e maps each example to a vector of width d_e. A support example's token
+appends the vector of its label; a query's token appends the vector of "?" (label unknown):
 
-    s_k = e(x_k) + L[y_k]            q_j = e(x*_j) + L[?]
+    s_k = [e(x_k), L[y_k]]            q_j = [e(x*_j), L[?]]          (width d = d_e + d_L)
 
-L holds `max_ways` label vectors and one "?" vector, learned. Which label vector a class gets
+L holds `max_ways` label vectors and one "?" vector of width d_L (`label_width`), learned.
+Appended rather than added, the label never blurs the example: attention can compare texts
+by their first d_e numbers alone (added, a text's similarity to the support was lost under the
+random label vectors and training stayed at chance on languages). Which label vector a class gets
 is arbitrary (class 0 of one task has nothing to do with class 0 of the next), so the
 transformer can only answer by matching a query to the support examples it resembles and
 reading their label: in-context learning.
@@ -26,7 +29,15 @@ never another query: each query is answered on its own, all in parallel, and the
 order does not matter (no positions; tests check both).
 
 Output. A query's logits are its final vector's dot products with the task's N label vectors,
-logits_c = LN(h_j)^T W_out L[c], c = 1..N: any N up to `max_ways` (only the label vectors that
+logits_c = LN(h_j)^T W_out L[c], c = 1..N (W_out: d x d_L, starting small so the first
+logits are near 0 rather than saturated)
+
+Start. With `reader_start` (the default) each block begins as a reader of the support set:
+W_q = W_k = 3 I (attention weighs support tokens by their similarity to the query), W_v = W_o = I
+(what it reads is their label part), W_out = [0; 0.3 I] (the answer is the label read). From
+random weights the transformer sat at chance for 1,500 meta-iterations on languages (the
+plateau before in-context learning emerges, Chan et al. 2022); started as a reader it leaves
+chance within 200 and meta-training refines what "similar" means.: any N up to `max_ways` (only the label vectors that
 training used are meaningful: a model trained 5-way has learned nothing about L[6..]).
 """
 
@@ -80,21 +91,25 @@ def block(h, mask, weights, heads):
 
 
 class InContext(MetaGradientLearner):
-    """`InContext(encoder, max_ways=20, blocks=2, heads=4)`: `encoder` is any Keras model mapping
-    an example to a vector (its width d must be divisible by `heads`); labels one-hot."""
+    """`InContext(encoder, max_ways=20, blocks=2, heads=4, label_width=16)`: `encoder` is any Keras
+    model mapping an example to a vector (its width plus `label_width` must be divisible by
+    `heads`); labels one-hot."""
 
     name = "in-context"
     fixed_ways = None  # label vectors per task: any number of ways up to max_ways
 
-    def __init__(self, encoder, *, max_ways=20, blocks=2, heads=4, seed=0, optimizer=None, beta=1e-3,
-                 loss=cross_entropy):
+    def __init__(self, encoder, *, max_ways=20, blocks=2, heads=4, label_width=16, reader_start=True, seed=0,
+                 optimizer=None, beta=1e-3, loss=cross_entropy):
         super().__init__(encoder, optimizer=optimizer, beta=beta, loss=loss)
         self.max_ways = checks.integer("max_ways", max_ways, 2)
         self.blocks = checks.integer("blocks", blocks, 1)
         self.heads = checks.integer("heads", heads, 1)
-        d = int(encoder.output_shape[-1])
+        self.label_width = checks.integer("label_width", label_width, 1)
+        self.reader_start = bool(reader_start)
+        d = int(encoder.output_shape[-1]) + self.label_width
         if d % self.heads:
-            raise ValueError(f"heads must divide the encoder's output width {d}, got {heads!r}")
+            raise ValueError(f"heads must divide the token width {d} (the encoder's output width plus "
+                             f"label_width), got {heads!r}")
         rng = np.random.default_rng(checks.integer("seed", seed, 0))
         dtype = self.dtype
 
@@ -104,18 +119,27 @@ class InContext(MetaGradientLearner):
         def weight(name, shape, fill):
             return keras.Variable(np.asarray(fill(shape), dtype=dtype), name=name)
 
+        def eye(scale):  # scale * I
+            return lambda shape: scale * np.eye(*shape)
+
+        def label_rows(scale):  # W_out reading the label part of a token: [0; scale * I]
+            return lambda shape: np.concatenate([np.zeros((shape[0] - shape[1], shape[1])),
+                                                 scale * np.eye(shape[1])])
+
         ones, zeros = np.ones, np.zeros
-        init = {"ln1_gamma": ((d,), ones), "ln1_beta": ((d,), zeros), "W_q": ((d, d), normal(d ** -0.5)),
-                "W_k": ((d, d), normal(d ** -0.5)), "W_v": ((d, d), normal(d ** -0.5)),
-                "W_o": ((d, d), normal((2 * d) ** -0.5)), "ln2_gamma": ((d,), ones),
+        reader = {"W_q": eye(3.0), "W_k": eye(3.0), "W_v": eye(1.0), "W_o": eye(1.0)} if reader_start else {
+            "W_q": normal(d ** -0.5), "W_k": normal(d ** -0.5), "W_v": normal(d ** -0.5), "W_o": normal((2 * d) ** -0.5)}
+        init = {"ln1_gamma": ((d,), ones), "ln1_beta": ((d,), zeros),
+                **{name: ((d, d), fill) for name, fill in reader.items()}, "ln2_gamma": ((d,), ones),
                 "ln2_beta": ((d,), zeros),
                 "W_1": ((d, 2 * d), normal(d ** -0.5)), "b_1": ((2 * d,), zeros),
                 "W_2": ((2 * d, d), normal((4 * d) ** -0.5)), "b_2": ((d,), zeros)}
-        self.variables = [weight("L", (self.max_ways + 1, d), normal(1.0))]
+        self.variables = [weight("L", (self.max_ways + 1, self.label_width), normal(1.0))]
         for b in range(self.blocks):
             self.variables += [weight(f"block{b}_{name}", *init[name]) for name in BLOCK]
         self.variables += [weight("ln_out_gamma", (d,), ones), weight("ln_out_beta", (d,), zeros),
-                           weight("W_out", (d, d), normal(d ** -0.5))]
+                           weight("W_out", (d, self.label_width),
+                                  label_rows(0.3) if reader_start else normal(0.1 * d ** -0.5))]
         self.build_optimizer()
 
     @property
@@ -128,6 +152,7 @@ class InContext(MetaGradientLearner):
     @property
     def hyperparameters(self):
         return {"max_ways": self.max_ways, "blocks": self.blocks, "heads": self.heads,
+                "label_width": self.label_width, "reader_start": self.reader_start,
                 **super().hyperparameters}
 
     def _split(self, params):
@@ -139,7 +164,7 @@ class InContext(MetaGradientLearner):
         return encoder, L, blocks, rest[self.blocks * size:]
 
     def task_path(self, params, sx, sy, steps, alpha):
-        """The support tokens s_k = e(x_k) + L[y_k] and the task's label vectors L[1..N], the same at
+        """The support tokens s_k = [e(x_k), L[y_k]] and the task's label vectors L[1..N], the same at
         every 'step': adaptation is one forward pass."""
         ways = sy.shape[-1]
         if ways > self.max_ways:
@@ -147,7 +172,7 @@ class InContext(MetaGradientLearner):
                              f"learner with max_ways >= {ways}")
         encoder, L, _, _ = self._split(params)
         labels = L[:ways]
-        tokens = self.f(encoder, sx) + sy @ labels
+        tokens = tf.concat([self.f(encoder, sx), sy @ labels], axis=-1)
         for _ in range(steps + 1):
             yield tokens, labels
 
@@ -155,7 +180,9 @@ class InContext(MetaGradientLearner):
         """Logits [Q, N]: the queries' tokens read the support tokens through the blocks."""
         support, labels = state
         encoder, L, blocks, (gamma, beta, W_out) = self._split(params)
-        queries = self.f(encoder, x) + L[self.max_ways]
+        e = self.f(encoder, x)
+        queries = tf.concat([e, tf.broadcast_to(L[self.max_ways], [tf.shape(e)[0], self.label_width])],
+                            axis=-1)
         h = tf.concat([support, queries], axis=0)
         mask = visibility(tf.shape(support)[0], tf.shape(queries)[0])
         for weights in blocks:
