@@ -29,16 +29,17 @@ never another query: each query is answered on its own, all in parallel, and the
 order does not matter (no positions; tests check both).
 
 Output. A query's logits are its final vector's dot products with the task's N label vectors,
-logits_c = LN(h_j)^T W_out L[c], c = 1..N (W_out: d x d_L, starting small so the first
-logits are near 0 rather than saturated)
+logits_c = LN(h_j)^T W_out L[c], c = 1..N (W_out: d x d_L): any N up to `max_ways` (only the
+label vectors that training used are meaningful: a model trained 5-way has learned nothing
+about L[6..]).
 
 Start. With `reader_start` (the default) each block begins as a reader of the support set:
 W_q = W_k = 3 I (attention weighs support tokens by their similarity to the query), W_v = W_o = I
 (what it reads is their label part), W_out = [0; 0.3 I] (the answer is the label read). From
-random weights the transformer sat at chance for 1,500 meta-iterations on languages (the
-plateau before in-context learning emerges, Chan et al. 2022); started as a reader it leaves
-chance within 200 and meta-training refines what "similar" means.: any N up to `max_ways` (only the label vectors that
-training used are meaningful: a model trained 5-way has learned nothing about L[6..]).
+random weights (`reader_start=False`; W_out then starts small so the first logits are near 0,
+not saturated) the transformer sat at chance for 1,500 meta-iterations on languages (the
+plateau before in-context learning emerges, Chan et al. 2022); started as a reader it left
+chance within 200.
 """
 
 import keras
@@ -127,8 +128,10 @@ class InContext(MetaGradientLearner):
                                                  scale * np.eye(shape[1])])
 
         ones, zeros = np.ones, np.zeros
-        reader = {"W_q": eye(3.0), "W_k": eye(3.0), "W_v": eye(1.0), "W_o": eye(1.0)} if reader_start else {
-            "W_q": normal(d ** -0.5), "W_k": normal(d ** -0.5), "W_v": normal(d ** -0.5), "W_o": normal((2 * d) ** -0.5)}
+        random = {"W_q": normal(d ** -0.5), "W_k": normal(d ** -0.5), "W_v": normal(d ** -0.5),
+                  "W_o": normal((2 * d) ** -0.5)}
+        reader = {"W_q": eye(3.0), "W_k": eye(3.0), "W_v": eye(1.0), "W_o": eye(1.0)}
+        reader = reader if reader_start else random
         init = {"ln1_gamma": ((d,), ones), "ln1_beta": ((d,), zeros),
                 **{name: ((d, d), fill) for name, fill in reader.items()}, "ln2_gamma": ((d,), ones),
                 "ln2_beta": ((d,), zeros),

@@ -94,7 +94,8 @@ _BUILD = {  # name -> (ways, seed, overrides) -> learner
     "FOMAML": lambda ways, seed, o: MAML(classifier(ways, seed, held_at_zero=True), **{
         "alpha": 50.0, "inner_steps": 1, "second_order": False, "loss": cross_entropy, **o}),
     "ProtoNet": lambda ways, seed, o: ProtoNet(encoder(seed), **o),
-    "in-context": lambda ways, seed, o: InContext(reader_encoder(seed), **{"max_ways": 10, "seed": seed, **o}),
+    "in-context": lambda ways, seed, o: InContext(reader_encoder(seed), **{"max_ways": 10, "seed": seed,
+                                                                           **o}),
     "fine-tuned": lambda ways, seed, o: TransferBaseline(encoder(seed), **{
         "num_classes": len(TRAIN_LANGUAGES), "alpha": 0.1, **o}),
     "n-gram": lambda ways, seed, o: NGramCentroid(**o),
