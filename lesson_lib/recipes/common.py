@@ -44,3 +44,22 @@ def load_shipped(learner, path):
     if learner.adapts_by_steps and manifest.get("test_steps") is not None:
         learner.inner_steps = manifest["test_steps"]
     return manifest
+
+
+def narrowed(trained, ways, build):
+    """The learner `trained` for N-way tasks, N <= the ways it was meta-trained for: a model
+    whose head keeps the first N of the trained head's outputs (labels are shuffled during
+    meta-training, so every output row is an equally good start), with the same alpha and
+    steps; `build(name, ways=, alpha=, inner_steps=)` makes the narrow learner. Learners without
+    a fixed head (`fixed_ways` None) take any N and are returned as they are."""
+    if trained.fixed_ways is None or ways == trained.fixed_ways:
+        return trained
+    if not 2 <= ways <= trained.fixed_ways:
+        raise ValueError(f"ways must be in [2, {trained.fixed_ways}] for {trained.name} (its head has "
+                         f"{trained.fixed_ways} outputs), got {ways}")
+    narrow = build(trained.name, ways=ways, alpha=trained.alpha, inner_steps=trained.inner_steps)
+    state = {key: value[..., :ways] if value.shape != target.shape else value
+             for (key, value), target in zip(trained.get_state().items(), narrow.get_state().values(),
+                                             strict=True)}
+    narrow.set_state(state)
+    return narrow

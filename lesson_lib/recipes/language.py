@@ -32,7 +32,7 @@ from ..learners.ngram import NGramCentroid
 from ..tasks.languages import TRAIN_LANGUAGES, Languages, Vocabulary, alphabet
 from ..tasks.omniglot import GlobalLabels
 from ..text_models import ngram_encoder
-from .common import DATA, Recipe, check_name, load_shipped
+from .common import DATA, Recipe, check_name, load_shipped, narrowed
 
 LEARNERS = ("MAML", "FOMAML", "ProtoNet", "in-context", "fine-tuned", "n-gram")
 UNTRAINED = ("n-gram",)  # scored as built: nothing to train or ship
@@ -130,3 +130,15 @@ def load(name, data_dir=DATA):
     shipped = learner(check_name(name, [n for n in LEARNERS if n not in UNTRAINED]))
     manifest = load_shipped(shipped, Path(data_dir) / checkpoint_name(name))
     return shipped, manifest
+
+
+def with_ways(trained, ways):
+    """The learner `trained` for N-way tasks, N <= the ways it was meta-trained for
+    (common.narrowed)."""
+    return narrowed(trained, ways, learner)
+
+
+def load_all(data_dir=DATA):
+    """{name: learner} of every learner: the shipped checkpoints at their test-time settings and
+    the untrained baseline as built (what the lesson and its playground compare)."""
+    return {name: learner(name) if name in UNTRAINED else load(name, data_dir)[0] for name in LEARNERS}

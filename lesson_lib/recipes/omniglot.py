@@ -9,7 +9,7 @@ from ..functional import cross_entropy
 from ..learners import MAML, ProtoNet, Reptile, TransferBaseline
 from ..models import conv4
 from ..tasks import GlobalLabels, Omniglot
-from .common import DATA, Recipe, check_name, load_shipped
+from .common import DATA, Recipe, check_name, load_shipped, narrowed
 
 LEARNERS = ("MAML", "FOMAML", "Reptile", "ProtoNet", "fine-tuned")
 # Published 5-way accuracy (%), 1-shot and 5-shot: MAML Table 1; Reptile Table 1 (v3, not
@@ -80,19 +80,6 @@ def load(name, data_dir=DATA):
 
 
 def with_ways(trained, ways):
-    """The learner `trained` for N-way tasks, N <= the ways it was meta-trained for: a model
-    whose head keeps the first N of the trained head's outputs (labels are shuffled during
-    meta-training, so every output row is an equally good start), with the same alpha and
-    steps. Learners without a fixed head (`fixed_ways` None) take any N and are returned as
-    they are."""
-    if trained.fixed_ways is None or ways == trained.fixed_ways:
-        return trained
-    if not 2 <= ways <= trained.fixed_ways:
-        raise ValueError(f"ways must be in [2, {trained.fixed_ways}] for {trained.name} (its head has "
-                         f"{trained.fixed_ways} outputs), got {ways}")
-    narrow = learner(trained.name, ways=ways, alpha=trained.alpha, inner_steps=trained.inner_steps)
-    state = {key: value[..., :ways] if value.shape != target.shape else value
-             for (key, value), target in zip(trained.get_state().items(), narrow.get_state().values(),
-                                             strict=True)}
-    narrow.set_state(state)
-    return narrow
+    """The learner `trained` for N-way tasks, N <= the ways it was meta-trained for
+    (common.narrowed)."""
+    return narrowed(trained, ways, learner)

@@ -48,6 +48,12 @@ LATIN_LANGUAGES = ("ca", "cs", "da", "de", "en", "es", "fi", "fil", "fr", "hu", 
 TEST_LANGUAGES = ("da", "en", "fi", "id", "is", "pt", "tr", "vi")
 TRAIN_LANGUAGES = ("ca", "cs", "de", "es", "fil", "fr", "hu", "it", "lt", "lv", "ms", "nb", "nl", "pl", "ro",
                    "sh", "sk", "sl", "sv")
+NAMES = {"ca": "Catalan", "cs": "Czech", "da": "Danish", "de": "German", "en": "English", "es": "Spanish",
+         "fi": "Finnish", "fil": "Filipino", "fr": "French", "hu": "Hungarian", "id": "Indonesian",
+         "is": "Icelandic", "it": "Italian", "lt": "Lithuanian", "lv": "Latvian", "ms": "Malay",
+         "nb": "Norwegian", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian",
+         "sh": "Serbo-Croatian", "sk": "Slovak", "sl": "Slovenian", "sv": "Swedish", "tr": "Turkish",
+         "vi": "Vietnamese"}  # wordfreq's codes, in English
 
 
 @functools.cache
