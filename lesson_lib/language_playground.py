@@ -44,8 +44,8 @@ class LanguagePlayground(Playground):
         first = learner if learner in self.learners else next(iter(self.learners))
         self.chooser = W.Dropdown(options=list(self.learners), value=first, description="learner")
         self.chooser.add_class("pg-learner")
-        self.ways = slider(W.IntSlider, "pg-ways", value=checks.integer("ways", ways, 2, most), min=2, max=most,
-                           description="ways N")
+        self.ways = slider(W.IntSlider, "pg-ways", value=checks.integer("ways", ways, 2, most), min=2,
+                           max=most, description="ways N")
         self.K = slider(W.IntSlider, "pg-shots", value=checks.integer("K", K, 1, MAX_K), min=1, max=MAX_K,
                         description="shots K")
         self.steps = slider(W.IntSlider, "pg-steps", value=0, min=0, max=self.max_steps,
