@@ -17,6 +17,7 @@ from .cost import check_fomaml_task_loss, check_growth_exponent
 from .feedback import Feedback
 from .hypernetwork import check_generated_layer
 from .inner_loop import check_sgd_step
+from .language import check_char_ngrams, check_zero_head_logits
 from .maml import check_maml_task_loss
 from .memorization import check_redraw_codes, check_swap_supports
 from .meta_lstm import check_cell_update, check_preprocess
