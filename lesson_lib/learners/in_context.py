@@ -169,12 +169,12 @@ class InContext(MetaGradientLearner):
     def task_path(self, params, sx, sy, steps, alpha):
         """The support tokens s_k = [e(x_k), L[y_k]] and the task's label vectors L[1..N], the same at
         every 'step': adaptation is one forward pass."""
-        ways = sy.shape[-1]
-        if ways > self.max_ways:
+        ways = sy.shape[-1]  # None when a graph was traced for any number of ways
+        if ways is not None and ways > self.max_ways:
             raise ValueError(f"the task has {ways} ways, more than max_ways = {self.max_ways}: build the "
                              f"learner with max_ways >= {ways}")
         encoder, L, _, _ = self._split(params)
-        labels = L[:ways]
+        labels = L[:tf.shape(sy)[-1]]
         tokens = tf.concat([self.f(encoder, sx), sy @ labels], axis=-1)
         for _ in range(steps + 1):
             yield tokens, labels
