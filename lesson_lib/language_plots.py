@@ -36,7 +36,8 @@ def language_figure(names, yours, query_guesses, accuracy, steps, text):
         bars.barh(rows, after, color="tab:blue", label="one forward pass")
     else:
         bars.barh(rows + 0.2, softmax(yours[0]), height=0.4, color="lightgrey", label="before (step 0)")
-        bars.barh(rows - 0.2, after, height=0.4, color="tab:blue", label=f"after {steps} steps")
+        bars.barh(rows - 0.2, after, height=0.4, color="tab:blue",
+                  label=f"after {steps} step{'s' * (steps != 1)}")
     bars.set_yticks(rows, names)
     bars.invert_yaxis()
     bars.set(xlim=(0, 1), xlabel="probability")
