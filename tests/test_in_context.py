@@ -72,7 +72,7 @@ def test_support_order_does_not_matter_and_queries_are_independent():
 
 @pytest.mark.slow  # finite differences over 236 numbers on one task, eagerly: about 10 s
 def test_meta_gradient_matches_finite_differences():
-    model = learner(dtype="float64", width=4, heads=2, max_ways=3)
+    model = learner(dtype="float64", width=4, heads=2, max_ways=3, label_width=2)
     ep = clusters(1, K=2, Q=2, dtype="float64", seed=5)
     fd = finite_differences(model, ep)
     _, grads = model.meta_gradient(ep)
@@ -98,6 +98,18 @@ def test_learns_a_task_family_in_context():
     meta_train(model, Family(), 600, meta_batch=16, K=3, Q=4, progress=False)
     after = (model.predict(test, test.query_x, 0).argmax(-1) == test.query_y.argmax(-1)).mean()
     assert before < 0.6 and after > 0.85, (before, after)
+
+
+def test_the_reader_start_reads_labels_before_any_training():
+    """Started as a reader (attention by similarity, values carrying labels), an untrained learner
+    already answers new tasks above chance (1/3); from random weights it is at chance."""
+    test = clusters(200, seed=99)
+
+    def hits(model):
+        return (model.predict(test, test.query_x, 0).argmax(-1) == test.query_y.argmax(-1)).mean()
+
+    reader, random = hits(learner(blocks=2)), hits(learner(blocks=2, reader_start=False))
+    assert reader > 0.4 and abs(random - 1 / 3) < 0.05, (reader, random)
 
 
 def test_checkpoint_round_trip(tmp_path):
