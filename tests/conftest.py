@@ -59,17 +59,28 @@ def browser_can_run():
 def run_once(session):
     """Each lesson runs once per edition: a lesson whose teacher's edition the browser suite runs in
     Voila (every lesson with a playground: no error anywhere, every checker says "correct", the
-    playgrounds work) is not run again by nbval, which checks only the first two. Returns the lessons
-    left out of nbval."""
+    playgrounds work) is not run again by nbval, which checks only the first two; a lesson whose
+    student edition the suite runs in JupyterLab (every checker answers "not yet implemented") is not
+    run again by test_student_edition.py. Returns the lessons left out of either."""
     if not browser_can_run():
         return []
-    in_voila = {item.callspec.params["lesson"].name for item in session.items
-                if getattr(item, "originalname", None) == "test_teacher_edition_in_voila"}
+
+    def lessons_in(test):
+        return {item.callspec.params["lesson"].name for item in session.items
+                if getattr(item, "originalname", None) == test}
+
+    in_voila = lessons_in("test_teacher_edition_in_voila")
+    in_lab = lessons_in("test_student_edition_in_jupyterlab")
     twice = [item for item in session.items if item.path.suffix == ".ipynb" and item.path.name in in_voila]
+    # the student edition's checkers saying "not yet implemented" is checked in JupyterLab too
+    stubs = "test_a_student_lesson_runs_and_says_not_yet_implemented"
+    twice += [item for item in session.items
+              if getattr(item, "originalname", None) == stubs and item.callspec.params["name"] in in_lab]
     if twice:
         session.items[:] = [item for item in session.items if item not in twice]
         session.config.hook.pytest_deselected(items=twice)
-    return sorted({item.path.name for item in twice})
+    return sorted({item.path.name if item.path.suffix == ".ipynb" else item.callspec.params["name"]
+                   for item in twice})
 
 
 @pytest.hookimpl(trylast=True)
@@ -80,8 +91,8 @@ def pytest_collection_finish(session):
     lessons = run_once(session)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if lessons and reporter:
-        reporter.write_line(f"nbval leaves out {len(lessons)} lesson(s) that the browser suite runs in Voila "
-                            f"(teacher's edition): {', '.join(lessons)}")
+        reporter.write_line(f"nbval and the student-edition check leave out {len(lessons)} lesson(s) that "
+                            f"the browser suite runs (Voila, JupyterLab): {', '.join(lessons)}")
     items = session.items
     browser = [item for item in items if item.get_closest_marker("browser")]
     if browser and len(browser) < len(items):

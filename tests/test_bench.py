@@ -17,20 +17,27 @@ def rows_by(rows, **where):
     return [r for r in rows if all(r[k] == v for k, v in where.items())]
 
 
+TRIED = ("MAML", "CNP")  # one that adapts by steps, one in a forward pass: every path of the command
+
+
 @pytest.mark.slow
 def test_sinusoid_trains_saves_and_writes_rows(tmp_path):
+    """(Every recipe trains, diverges, checkpoints and refuses bad input in test_learners_common.py
+    and test_recipes.py; here the command's paths, for two of them.)"""
     out = tmp_path / "rows.json"
-    bench.main(["sinusoid", "--iterations", "20", "--test-tasks", "20", "--eval-every", "10",
-                "--save-dir", str(tmp_path), "--json", str(out)])
+    bench.main(["sinusoid", "--learners", ",".join(TRIED), "--iterations", "20", "--test-tasks", "20",
+                "--eval-every", "10", "--save-dir", str(tmp_path), "--json", str(out)])
     rows = json.loads(out.read_text())
+    runs = [(name, train_K, test_Ks) for name, train_K, test_Ks in recipes.RUNS if name in TRIED]
     one_row = recipes.BLACK_BOX  # adapt in one forward pass: one row, not one per step count
-    assert len(rows) == sum(len(test_Ks) * (1 if name in one_row else 3) for name, _, test_Ks in recipes.RUNS)
+    assert {name for name, *_ in runs} == set(TRIED)
+    assert len(rows) == sum(len(test_Ks) * (1 if name in one_row else 3) for name, _, test_Ks in runs)
     assert set(rows[0]) == {"learner", "train_K", "K", "steps", "mse", "ci95", "median", "diverged_tasks",
                             "tasks", "train_seconds", "latency_ms"}
     assert all(r["tasks"] == 20 and r["median"] > 0 and r["diverged_tasks"] >= 0 for r in rows)
     assert all(np.isfinite(r["mse"]) and r["ci95"] > 0 and r["latency_ms"] > 0 for r in rows)
-    assert [r["steps"] for r in rows if r["learner"] in recipes.BLACK_BOX] == [None, None, None]
-    for name, train_K, _ in recipes.RUNS:
+    assert {r["steps"] for r in rows if r["learner"] == "CNP"} == {None}
+    for name, train_K, _ in runs:
         path = (tmp_path / recipes.checkpoint_name(name, train_K)).with_suffix(".json")
         manifest = json.loads(path.read_text())
         assert manifest["iterations"] == 20 and manifest["command"].startswith("python -m lesson_lib.bench")
