@@ -12,8 +12,8 @@ FAMILIES = {
     "weights in a forward pass (CNP, MANN, SNAIL, hypernetworks, in-context learning)",
     "metric-based": "compare embeddings of the query with embeddings of the support set "
     "(ProtoNet, matching networks)",
-    "not meta-learning": "SGD on the task alone from random weights, or transfer learning (迁移学习): "
-    "train on everything, fine-tune on the new task",
+    "not meta-learning": "SGD on the task alone from random weights, a fixed rule on the task alone (the "
+    "n-gram centroid), or transfer learning (迁移学习): train on everything, fine-tune on the new task",
 }
 _OPT, _MODEL, _METRIC, _NONE = FAMILIES
 
@@ -27,10 +27,12 @@ LEARNERS = (
     ("MAMLPlus", "MAML++", _OPT, "[Lesson 9](09_beyond_maml.ipynb)"),
     ("CNP", "CNP", _MODEL, "[Lesson 5](05_everything_is_a_mapping.ipynb)"),
     ("HyperNetwork", "hypernetwork", _MODEL, "[Lesson 9](09_beyond_maml.ipynb)"),
+    ("InContext", "in-context transformer", _MODEL, "[Lesson 11](11_new_languages.ipynb)"),
     ("ProtoNet", "ProtoNet", _METRIC, "[Lesson 7](07_few_shot_omniglot.ipynb)"),
     ("Scratch", "from scratch", _NONE, "[Lesson 0](00_welcome.ipynb)"),
     ("Pretrained", "pretrained baseline", _NONE, "[Lesson 1](01_transfer_vs_meta.ipynb)"),
     ("TransferBaseline", "fine-tuned baseline", _NONE, "[Lesson 7](07_few_shot_omniglot.ipynb)"),
+    ("NGramCentroid", "n-gram nearest centroid", _NONE, "[Lesson 11](11_new_languages.ipynb)"),
 )
 
 

@@ -2,14 +2,15 @@
 (written here and nowhere else): lessons, benchmarks and tests all build learners here.
 
 - `recipes.sinusoid`: the MAML paper's sinusoid regression (Lessons 0-6);
-- `recipes.omniglot`: 5-way few-shot Omniglot (Lesson 7).
+- `recipes.omniglot`: 5-way few-shot Omniglot (Lesson 7);
+- `recipes.language`: 5-way few-shot language identification on unseen languages (Lesson 11).
 
 Each module has `LEARNERS` (the names), `PAPER` (published numbers), `RECIPES` (how each is
 meta-trained), `learner(name, **overrides)` (a fresh learner) and `load(name, ...)` (the
 shipped checkpoint, with its test-time settings applied).
 """
 
-from . import omniglot, sinusoid
+from . import language, omniglot, sinusoid
 from .common import DATA, Recipe
 
-__all__ = ["DATA", "Recipe", "omniglot", "sinusoid"]
+__all__ = ["DATA", "Recipe", "language", "omniglot", "sinusoid"]
