@@ -82,12 +82,20 @@ def accuracy_curve(learner, episode, steps, **adapt_kwargs):
     return Curve(mean, ci95, per_task)
 
 
-def accuracy(learner, episode, steps, **adapt_kwargs):
+def accuracy(learner, episode, steps, tasks_per_call=None, **adapt_kwargs):
     """(mean, 95% half-width) over tasks of the query accuracy after `steps` adaptation steps;
-    only the final predictions are computed (cheaper than accuracy_curve)."""
+    only the final predictions are computed (cheaper than accuracy_curve). `tasks_per_call`
+    adapts that many tasks at a time (memory: MAML keeps adapted weights for every task of a
+    call) instead of all at once; the result is the same."""
     checks.integer("steps", steps, 0)
-    logits = learner.predict(episode, episode.query_x, steps, **adapt_kwargs)  # [T, Q, N]
-    mean, ci95 = mean_ci95((logits.argmax(-1) == episode.query_y.argmax(-1)).mean(axis=-1))
+    size = (episode.num_tasks if tasks_per_call is None
+            else checks.integer("tasks_per_call", tasks_per_call, 1))
+    per_task = []
+    for start in range(0, episode.num_tasks, size):
+        part = episode.tasks(slice(start, start + size))
+        logits = learner.predict(part, part.query_x, steps, **adapt_kwargs)  # [T, Q, N]
+        per_task.append((logits.argmax(-1) == part.query_y.argmax(-1)).mean(axis=-1))
+    mean, ci95 = mean_ci95(np.concatenate(per_task))
     return float(mean), float(ci95)
 
 

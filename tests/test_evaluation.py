@@ -78,3 +78,17 @@ def test_latencies_warm_up_interleave_and_summarise():
 def test_latency_summary_by_hand():
     r = Latency(np.array([1.0, 2.0, 3.0, 4.0, 100.0]))
     assert r.median == 3.0 and r.quartiles == (2.0, 4.0) and r.iqr == 2.0  # an outlier moves neither
+
+
+def test_accuracy_in_chunks_of_tasks_is_the_same():
+    from lesson_lib.evaluation import accuracy
+    from lesson_lib.learners import NGramCentroid
+    from lesson_lib.tasks import Languages
+
+    episode = Languages("test", ways=3, seed=4).sample(20, K=2, Q=3)
+    learner = NGramCentroid()
+    whole = accuracy(learner, episode, 0)
+    for size in (1, 7, 20, 50):
+        assert accuracy(learner, episode, 0, tasks_per_call=size) == pytest.approx(whole, abs=1e-12)
+    with pytest.raises(ValueError, match="tasks_per_call"):
+        accuracy(learner, episode, 0, tasks_per_call=0)
