@@ -6,7 +6,8 @@ test file states its answers and binds the tests as its own:
      test_a_planted_wrong_answer_is_caught) = checker_tests(RIGHT, WRONG)
 
 RIGHT: [(checker name, a right answer)] (a checker may have several); WRONG: [(checker name, a
-planted wrong answer, a regular expression its sentence must match)].
+planted wrong answer, a regular expression its sentence must match)]. `crash_test(RIGHT)` adds
+that an answer which raises gets one sentence naming the error, no traceback.
 """
 
 import re
@@ -19,6 +20,11 @@ from lesson_lib import exercises
 def stub(*args):
     """The student edition's stub."""
     raise NotImplementedError()
+
+
+def crash(*args):
+    """An answer that fails with an IndexError."""
+    return [][0]
 
 
 def checker_tests(right, wrong):
@@ -47,3 +53,15 @@ def checker_tests(right, wrong):
 
     return (test_the_reference_answer_passes, test_the_stub_is_not_yet_implemented,
             test_a_planted_wrong_answer_is_caught)
+
+
+def crash_test(right):
+    """test_crash_is_one_sentence for every checker named in `right`."""
+
+    @pytest.mark.parametrize("name", sorted({name for name, _ in right}))
+    def test_crash_is_one_sentence(name):
+        feedback = getattr(exercises, name)(crash)
+        assert (feedback.status == "error" and "IndexError" in feedback.message
+                and "\n" not in feedback.message)
+
+    return test_crash_is_one_sentence
