@@ -56,10 +56,10 @@ def vocab_size():
     return len(Vocabulary(alphabet()))
 
 
-def encoder(seed=0, skip=3.0):
-    """The encoder: ids [40] -> the MLP's 64 learned features, beside `skip` times the 4,096 hashed
-    n-gram features themselves (skip=0: the 64 alone)."""
-    return ngram_encoder(vocab_size(), skip=skip, seed=seed)
+def encoder(seed=0):
+    """The encoder every learner shares: ids [40] -> the MLP's 64 learned features, beside 3 times
+    the 4,096 hashed n-gram features themselves."""
+    return ngram_encoder(vocab_size(), skip=3.0, seed=seed)
 
 
 def reader_encoder(seed=0):
