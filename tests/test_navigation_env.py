@@ -1,7 +1,6 @@
 """2D navigation (lesson_lib.envs): the Gymnasium env, the batched numpy rollout that must
 match it step for step, and the throughput bench command."""
 
-import argparse
 import importlib
 import warnings
 
@@ -11,7 +10,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import lesson_lib.envs
-from lesson_lib.bench import rollouts as rollouts_bench
+from lesson_lib.bench import main as bench_main
 from lesson_lib.envs import NAVIGATION_ID, Navigation2D, rollout, sample_tasks
 
 
@@ -175,9 +174,7 @@ def test_step_rejects_bad_actions():
 
 
 def test_rollouts_bench_rows():
-    args = argparse.Namespace(seed=0, learners=None, json=None, tasks=2, trajectories=3, horizon=5,
-                              seconds=0.0)
-    rows = rollouts_bench.run(args)
+    rows = bench_main(["rollouts", "--tasks", "2", "--trajectories", "3", "--horizon", "5", "--seconds", "0"])
     assert [r["path"] for r in rows] == ["gymnasium loop", "gymnasium SyncVectorEnv", "batched numpy rollout"]
     for row in rows:
         assert set(row) == {"path", "tasks", "trajectories", "episodes", "steps", "seconds", "steps_per_s",

@@ -8,7 +8,10 @@ One module per command:
 - costs: time and memory of one meta-step as the inner steps grow, each in a fresh process
   (Lesson 6 plots data/costs.json, made by `python -m lesson_lib.bench costs --json data/costs.json`);
 - widgets: kernel-side time from a slider change to the finished redraw of a playground;
-- notebooks: wall time and peak kernel memory of each lesson, run top to bottom.
+- notebooks: wall time and peak kernel memory of each lesson, run top to bottom;
+- tasks_needed, ablation: how many training tasks MAML needs (Lesson 10); MAML's variants (Lesson 9);
+- language: few-shot language identification on unseen languages (Lesson 11);
+- rollouts: 2D navigation steps per second, a Gymnasium loop against the batched numpy rollout.
 """
 
 from .cli import COMMANDS, main

@@ -7,11 +7,22 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import ablation, costs, language, notebooks, omniglot, sinusoid, tasks_needed, throughput, widgets
+from . import (
+    ablation,
+    costs,
+    language,
+    notebooks,
+    omniglot,
+    rollouts,
+    sinusoid,
+    tasks_needed,
+    throughput,
+    widgets,
+)
 
 COMMANDS = {"sinusoid": sinusoid, "omniglot": omniglot, "throughput": throughput, "costs": costs,
             "widgets": widgets, "notebooks": notebooks, "tasks_needed": tasks_needed,
-            "ablation": ablation, "language": language}
+            "ablation": ablation, "language": language, "rollouts": rollouts}
 
 
 def main(argv=None):
