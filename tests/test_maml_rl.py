@@ -262,13 +262,17 @@ def test_meta_step_updates_theta_and_reports():
     assert any(not np.array_equal(before[k], v) for k, v in learner.get_state().items())
 
 
-def test_vectorized_and_loop_meta_gradients_agree():
+def test_task_by_task_batched_and_eager_meta_gradients_agree():
     learner = tiny(meta_batch=3, trajectories=4, horizon=10)
     goals = sample_tasks(3, seed=1)
-    loss_v, grads_v = learner.meta_gradient(goals, 5, mode="vectorized")
-    loss_l, grads_l = learner.meta_gradient(goals, 5, mode="loop")
-    assert loss_v == pytest.approx(loss_l, rel=1e-10)
-    assert relative_error(flat(grads_v), flat(grads_l)) < 1e-10
+    loss, grads = learner.meta_gradient(goals, 5)  # mode "map": tf.map_fn over tasks
+    for mode in ("batched", "eager"):
+        other_loss, other = learner.meta_gradient(goals, 5, mode=mode)
+        assert other_loss == pytest.approx(loss, rel=1e-10)
+        assert relative_error(flat(grads), flat(other)) < 1e-10
+    batched = tiny(meta_batch=3, trajectories=4, horizon=10, mode="batched")
+    np.testing.assert_allclose(batched.adapt_and_evaluate(goals, steps=2, trajectories=3, rng=0),
+                               learner.adapt_and_evaluate(goals, steps=2, trajectories=3, rng=0), rtol=1e-9)
 
 
 def test_non_finite_update_leaves_weights_and_reports():
@@ -310,6 +314,7 @@ def test_checkpoint_round_trip(tmp_path):
     (lambda: MAMLRL(gamma=1.5), "gamma"),
     (lambda: MAMLRL(beta=-1), "beta"),
     (lambda: MAMLRL(policy="mlp"), "policy"),
+    (lambda: MAMLRL(mode="vectorized"), "mode"),
     (lambda: GaussianMLPPolicy(activation="sigmoid"), "activation"),
     (lambda: GaussianMLPPolicy(hidden=100), "hidden"),
     (lambda: GaussianMLPPolicy(init_std=0), "init_std"),

@@ -22,13 +22,17 @@ the inner step, then a line search that re-evaluates the meta-objective): severa
 of one meta-gradient per iteration, more than a CPU lesson affords, and Adam proved stable
 here (the bench reports the learning curve).
 
-The three per-task functions take a leading task axis and so run every task of a meta-batch at
-once (batched matmuls; measured faster than a loop over tasks, see `meta_gradient(mode=)`):
-`surrogate` (the inner and outer loss), `adapt` (phi) and `outer_loss`. `inner_steps=0` gives the
-multi-task "pretrained" baseline: the same policy gradient with Adam on trajectories of random
-goals, without adaptation in training.
+The three per-task functions take a leading task axis: `surrogate` (the inner and outer loss),
+`adapt` (phi) and `outer_loss`. They can run every task of a meta-batch at once (mode "batched":
+batched matmuls over [20 tasks, 2,000 steps, 100 units]) or one task at a time inside the compiled
+graph (mode "map", tf.map_fn over tasks, each a slice of one). Measured on one core (2 x 100 ReLU,
+20 tasks x 20 trajectories x 100 steps, second order): "map" 0.26-0.30 s per meta-gradient,
+"batched" 0.49-0.55 s, a Python loop over tasks without tf.function 1.8 s; "map" is the default.
+`inner_steps=0` gives the multi-task "pretrained" baseline: the same policy gradient with Adam on
+trajectories of random goals, without adaptation in training.
 """
 
+import functools
 import math
 import time
 
@@ -43,6 +47,7 @@ from ..training import DivergenceError
 from . import baseline
 from .policy import GaussianMLPPolicy
 
+MODES = ("map", "batched")  # per-task work: task by task (tf.map_fn) or all tasks at once
 GAMMA = 0.99  # discount of the returns-to-go G_t (rllab's and pytorch-maml-rl's default)
 
 
@@ -73,16 +78,18 @@ def task_batch(rollouts, advantage, dtype="float32"):
 
 class MAMLRL:
     """`MAMLRL(policy=None, alpha=0.1, inner_steps=1, first_order=False, beta=1e-3, meta_batch=20,
-    trajectories=20, horizon=100, gamma=0.99, normalize=True, seed=0, name=None)`.
+    trajectories=20, horizon=100, gamma=0.99, normalize=True, seed=0, name=None, mode="map")`.
 
     policy: a GaussianMLPPolicy (default: 2 x 100 ReLU, as the paper); theta starts at its
-    `initial_params(seed)`. inner_steps=0 is the multi-task pretrained baseline."""
+    `initial_params(seed)`. inner_steps=0 is the multi-task pretrained baseline. mode: "map"
+    (task by task inside the compiled graph, the faster) or "batched" (all tasks at once)."""
 
     uses_alpha = True
     adapts_by_steps = True
 
     def __init__(self, policy=None, *, alpha=0.1, inner_steps=1, first_order=False, beta=1e-3, meta_batch=20,
-                 trajectories=20, horizon=HORIZON, gamma=GAMMA, normalize=True, seed=0, name=None):
+                 trajectories=20, horizon=HORIZON, gamma=GAMMA, normalize=True, seed=0, name=None,
+                 mode="map"):
         self.policy = GaussianMLPPolicy() if policy is None else policy
         if not isinstance(self.policy, GaussianMLPPolicy):
             raise TypeError(f"policy must be a GaussianMLPPolicy, got {type(self.policy).__name__}")
@@ -96,6 +103,9 @@ class MAMLRL:
             raise ValueError(f"gamma must be a number in [0, 1], got {gamma!r}")
         self.gamma = float(gamma)
         self.normalize = bool(normalize)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        self.mode = mode
         self.seed = seed
         self.dtype = self.policy.dtype
         self.theta = [tf.Variable(p, name=f"theta_{i}")
@@ -106,7 +116,8 @@ class MAMLRL:
             name = "pretrained" if self.inner_steps == 0 else "FOMAML" if self.first_order else "MAML"
         self.name = name
         self._compiled_step = tf.function(self._outer_step)
-        self._compiled_gradient = tf.function(self._meta_loss_and_gradient)
+        self._compiled_gradient = {m: tf.function(functools.partial(self._meta_loss_and_gradient, mode=m))
+                                   for m in MODES}
         self._compiled_inner = tf.function(self._inner_step, reduce_retracing=True)
 
     # --- the three per-task functions (leading task axis) -----------------------------------
@@ -141,34 +152,58 @@ class MAMLRL:
         return self.surrogate(phi, outer_batch)
 
     # --- compiled pieces --------------------------------------------------------------------
-    def _inner_step(self, phi, batch, alpha):
-        """phi - alpha grad L(phi) per task, values only (sampling the next trajectories)."""
-        with tf.GradientTape() as tape:
-            tape.watch(phi)
-            loss = tf.reduce_sum(self.surrogate(phi, batch))
-        grads = tape.gradient(loss, phi)
-        return [p - alpha * g for p, g in zip(phi, grads, strict=True)], all_finite(grads)
+    def _map_tasks(self, fn, tensors, signature):
+        """fn(one task's tensors, each with a leading axis of 1) for every task, stacked: tf.map_fn,
+        one task after another (faster here than batched matmuls over all tasks)."""
+        one = lambda task: fn(*tf.nest.map_structure(lambda a: a[None], task))  # noqa: E731
+        return tf.map_fn(one, tensors, fn_output_signature=signature, parallel_iterations=1)
 
-    def _meta_loss_and_gradient(self, inner_batches, outer_batch):
-        theta = [tf.convert_to_tensor(v) for v in self.theta]
+    def _inner_step(self, phi, batch, alpha):
+        """phi - alpha grad L(phi) for every task (values only: to sample the next trajectories),
+        and whether the step is finite."""
+
+        def step(phi, batch):
+            with tf.GradientTape() as tape:
+                tape.watch(phi)
+                loss = tf.reduce_sum(self.surrogate(phi, batch))  # task i's loss depends on phi_i only
+            return [p - alpha * g for p, g in zip(phi, tape.gradient(loss, phi), strict=True)]
+
+        if self.mode == "batched":
+            new = step(phi, batch)
+        else:
+            spec = [tf.TensorSpec(p.shape[1:], p.dtype) for p in phi]
+            new = self._map_tasks(lambda p, b: [a[0] for a in step(p, b)], (phi, batch), spec)
+        return new, all_finite(new)
+
+    def _task_meta_gradient(self, theta, inner_batches, outer_batch):
+        """The outer loss summed over the given tasks and its gradient w.r.t. theta."""
         with tf.GradientTape() as tape:
             tape.watch(theta)
-            loss = tf.reduce_mean(self.outer_loss(theta, list(inner_batches), outer_batch))
+            loss = tf.reduce_sum(self.outer_loss(theta, list(inner_batches), outer_batch))
         return loss, tape.gradient(loss, theta, unconnected_gradients=tf.UnconnectedGradients.ZERO)
 
-    def _meta_loss_and_gradient_loop(self, inner_batches, outer_batch):
-        """The same, one task at a time (each task a slice of one): the reference to time against."""
-        tasks = outer_batch[0].shape[0]
+    def _meta_loss_and_gradient(self, inner_batches, outer_batch, mode=None):
+        """The meta-loss (mean over tasks of the outer loss) and its gradient w.r.t. theta."""
         theta = [tf.convert_to_tensor(v) for v in self.theta]
+        tasks = outer_batch[0].shape[0]
+        if (mode or self.mode) == "batched":
+            loss, grads = self._task_meta_gradient(theta, inner_batches, outer_batch)
+            return loss / tasks, [g / tasks for g in grads]
+        spec = (tf.TensorSpec([], theta[0].dtype), [tf.TensorSpec(p.shape, p.dtype) for p in theta])
+        losses, grads = self._map_tasks(lambda inner, outer: self._task_meta_gradient(theta, inner, outer),
+                                        (list(inner_batches), outer_batch), spec)
+        return tf.reduce_mean(losses), [tf.reduce_mean(g, axis=0) for g in grads]
+
+    def _meta_loss_and_gradient_eager(self, inner_batches, outer_batch):
+        """The same, task by task in a Python loop without tf.function: the slow reference."""
+        theta = [tf.convert_to_tensor(v) for v in self.theta]
+        tasks = outer_batch[0].shape[0]
         total, grads = 0.0, [tf.zeros_like(p) for p in theta]
         for i in range(tasks):
             inner = [tuple(a[i:i + 1] for a in batch) for batch in inner_batches]
-            outer = tuple(a[i:i + 1] for a in outer_batch)
-            with tf.GradientTape() as tape:
-                tape.watch(theta)
-                loss = tf.reduce_sum(self.outer_loss(theta, inner, outer))
+            loss, more = self._task_meta_gradient(theta, inner, tuple(a[i:i + 1] for a in outer_batch))
             total += loss
-            grads = [g + d for g, d in zip(grads, tape.gradient(loss, theta), strict=True)]
+            grads = [g + d for g, d in zip(grads, more, strict=True)]
         return total / tasks, [g / tasks for g in grads]
 
     def _outer_step(self, inner_batches, outer_batch):
@@ -226,20 +261,20 @@ class MAMLRL:
         return {"return_before": returns[0], "return_after": returns[-1], "loss": loss,
                 "diverged": not math.isfinite(loss)}
 
-    def meta_gradient(self, goals, rng, mode="vectorized"):
-        """(meta-loss, meta-gradient) on one meta-batch without updating anything. mode
-        "vectorized": every task at once (batched matmuls, compiled); "loop": task by task,
-        eagerly (the reference)."""
-        if mode not in ("vectorized", "loop"):
-            raise ValueError(f"mode must be 'vectorized' or 'loop', got {mode!r}")
+    def meta_gradient(self, goals, rng, mode=None):
+        """(meta-loss, meta-gradient) on one meta-batch without updating anything. mode (default:
+        the learner's): "map" (task by task, compiled), "batched" (every task at once, compiled)
+        or "eager" (task by task in a Python loop, the reference)."""
+        if mode not in (None, *MODES, "eager"):
+            raise ValueError(f"mode must be one of {(*MODES, 'eager')}, got {mode!r}")
         goals = self._check_goals(goals, self.meta_batch)
         inner, outer, _ = self.sample_meta_batch(goals, np.random.default_rng(rng))
         if outer is None:
             raise FloatingPointError("the inner step is not finite; try a smaller alpha")
-        if mode == "vectorized":
-            loss, grads = self._compiled_gradient(tuple(inner), outer)
+        if mode == "eager":
+            loss, grads = self._meta_loss_and_gradient_eager(inner, outer)
         else:
-            loss, grads = self._meta_loss_and_gradient_loop(inner, outer)
+            loss, grads = self._compiled_gradient[mode or self.mode](tuple(inner), outer)
         return float(loss), [g.numpy() for g in grads]
 
     def adapt_and_evaluate(self, goals, steps=3, trajectories=40, alphas=None, rng=0, chunk=20):
