@@ -27,19 +27,22 @@ def add_arguments(parser, data_dir):
 
 
 def train(recipes, name, args, tracking, **loader):
-    """Meta-train a fresh learner for its budget; returns (learner, manifest fields, notes)."""
+    """Meta-train a fresh learner for its budget (the recipe's iterations or minutes; --minutes
+    replaces either); returns (learner, manifest fields, notes)."""
     recipe = recipes.RECIPES[name]
     learner = recipes.learner(name, seed=args.seed)
     minutes = args.minutes if args.minutes is not None else recipe.minutes
+    iterations = recipe.iterations if args.minutes is None else None
     notes = []
 
     def evaluate(current):
         return accuracy(current, tracking, recipe.test_steps)[0]
 
     try:
-        history = meta_train(learner, recipes.training_tasks(name, args.seed, **loader), None,
+        history = meta_train(learner, recipes.training_tasks(name, args.seed, **loader), iterations,
                              meta_batch=recipe.meta_batch, K=recipe.K, Q=recipe.Q,
-                             eval_every=recipe.eval_every, evaluate=evaluate, max_seconds=60 * minutes)
+                             eval_every=recipe.eval_every, evaluate=evaluate,
+                             max_seconds=60 * minutes if minutes else None)
     except DivergenceError as error:  # report it and evaluate the last good weights
         history, notes = error.history, [str(error)]
     train_seconds = round(history.seconds - history.eval_seconds, 1)
