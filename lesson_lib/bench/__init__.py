@@ -11,7 +11,8 @@ One module per command:
 - notebooks: wall time and peak kernel memory of each lesson, run top to bottom;
 - tasks_needed, ablation: how many training tasks MAML needs (Lesson 10); MAML's variants (Lesson 9);
 - language: few-shot language identification on unseen languages (Lesson 11);
-- rollouts: 2D navigation steps per second, a Gymnasium loop against the batched numpy rollout.
+- rollouts: 2D navigation steps per second, a Gymnasium loop against the batched numpy rollout;
+- navigation: MAML for policy gradients on 2D navigation beside the pretrained and random baselines.
 """
 
 from .cli import COMMANDS, main

@@ -11,6 +11,7 @@ from . import (
     ablation,
     costs,
     language,
+    navigation,
     notebooks,
     omniglot,
     rollouts,
@@ -22,7 +23,8 @@ from . import (
 
 COMMANDS = {"sinusoid": sinusoid, "omniglot": omniglot, "throughput": throughput, "costs": costs,
             "widgets": widgets, "notebooks": notebooks, "tasks_needed": tasks_needed,
-            "ablation": ablation, "language": language, "rollouts": rollouts}
+            "ablation": ablation, "language": language, "rollouts": rollouts,
+            "navigation": navigation}
 
 
 def main(argv=None):
