@@ -22,6 +22,7 @@ from .maml import check_maml_task_loss
 from .memorization import check_redraw_codes, check_swap_supports
 from .meta_lstm import check_cell_update, check_preprocess
 from .meta_sgd import check_meta_sgd_path
+from .policy_gradient import check_reinforce_loss, check_rewards_to_go
 from .protonet import check_protonet_logits, check_prototypes
 from .reptile import check_epsilon_schedule, check_reptile_update
 from .tasks import check_sgd_path, check_task_data
