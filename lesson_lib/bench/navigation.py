@@ -34,33 +34,13 @@ from .. import checkpoints
 from ..envs import sample_tasks
 from ..evaluation import mean_ci95
 from ..recipes import DATA
-from ..rl import MAMLRL, train
+from ..recipes.navigation import ITERATIONS, LEARNERS, PAPER, TEST_STEPS, UNTRAINED, checkpoint_name, learner
+from ..rl import train
 from ..training import DivergenceError
 from .options import add_checkpoint_arguments, wanted
 from .table import print_table
 
 HELP = "MAML-RL on 2D navigation: return after 0-3 adaptation steps vs pretrained and random"
-LEARNERS = ("MAML", "pretrained", "random")
-UNTRAINED = ("random",)
-ITERATIONS = 500  # the paper's "up to 500". Measured on one core of a shared machine: MAML 259 s
-# (0.52 s per meta-iteration), the pretrained baseline 77 s, the evaluation 30 s: 6 minutes in all
-BETA = 1e-3  # Adam's rate (outer step)
-TEST_STEPS = 3
-PAPER = {("MAML", 1): -20.3}  # ANIL paper, Table 2 (ANIL: -20.1)
-
-
-def learner(name, seed=0):
-    """A fresh learner: MAML (second order, one inner step), the multi-task pretrained policy
-    (no inner step in training), or the random initialisation (never trained)."""
-    if name not in LEARNERS:
-        raise ValueError(f"name must be one of {LEARNERS}, got {name!r}")
-    if name == "pretrained":
-        return MAMLRL(inner_steps=0, beta=BETA, seed=seed)
-    return MAMLRL(beta=BETA, seed=seed, name=None if name == "MAML" else name)
-
-
-def checkpoint_name(name):
-    return f"navigation_{name.lower()}.npz"
 
 
 def add_arguments(parser):

@@ -1,15 +1,37 @@
-"""2D navigation (MAML paper, section 5.3): the shipped policies. How each learner is built and
-meta-trained lives, for now, in the bench command (`lesson_lib.bench.navigation`: `learner`,
-`checkpoint_name`, `LEARNERS`); this module loads its checkpoints the way the other families'
-recipes do, so lessons and playgrounds need not know about the bench.
+"""2D navigation (MAML paper, section 5.3; Lesson 12): how each learner is built and
+meta-trained, the published number, and the shipped policies. The bench command
+(`lesson_lib.bench.navigation`) trains and scores them; lessons and playgrounds load them here.
 """
 
 from pathlib import Path
 
-from ..bench.navigation import LEARNERS, PAPER, UNTRAINED, checkpoint_name, learner
+from ..rl import MAMLRL
 from .common import DATA, check_name, load_shipped
 
-__all__ = ["LEARNERS", "PAPER", "UNTRAINED", "learner", "load", "load_all"]
+__all__ = ["ITERATIONS", "LEARNERS", "PAPER", "UNTRAINED", "checkpoint_name", "learner", "load", "load_all"]
+
+LEARNERS = ("MAML", "pretrained", "random")
+UNTRAINED = ("random",)
+ITERATIONS = 500  # the paper's "up to 500": MAML 397 s (0.79 s per meta-iteration), the pretrained
+# baseline 72 s, on one core of a machine shared with other work (data/navigation_*.json)
+BETA = 1e-3  # Adam's rate (outer step)
+TEST_STEPS = 3
+PAPER = {("MAML", 1): -20.3}  # ANIL paper, Table 2 (ANIL: -20.1)
+
+
+def learner(name, seed=0):
+    """A fresh learner: MAML (second order, one inner step), the multi-task pretrained policy
+    (no inner step in training), or the random initialisation (never trained)."""
+    if name not in LEARNERS:
+        raise ValueError(f"name must be one of {LEARNERS}, got {name!r}")
+    if name == "pretrained":
+        return MAMLRL(inner_steps=0, beta=BETA, seed=seed)
+    return MAMLRL(beta=BETA, seed=seed, name=None if name == "MAML" else name)
+
+
+def checkpoint_name(name):
+    return f"navigation_{name.lower()}.npz"
+
 
 
 def load(name, data_dir=DATA):
