@@ -2,13 +2,12 @@
 the trajectories sampled before and after each inner step and the adapted weights phi_k.
 
 It follows `MAMLRL.adapt_and_evaluate`'s test protocol exactly (same random stream, same
-alphas: alpha, then alpha / 2) and adapts through the learner's public `adapt`, so the
+alphas: `test_alphas`) and adapts with the learner's own compiled `inner_step`, so the
 playground shows the very numbers the bench reports, not a private re-implementation:
 step k samples `trajectories` trajectories with phi_k (phi_0 = theta), records them, fits the
 baseline and takes phi_{k+1} = phi_k - alpha_k grad L(phi_k) on them.
 """
 
-import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -35,30 +34,11 @@ class AdaptationPath(NamedTuple):
         return len(self.phi) - 1
 
 
-def protocol_alphas(learner, steps):
-    """The test protocol's step sizes: alpha, then alpha / 2 (MAML paper; adapt_and_evaluate)."""
-    return [learner.alpha] + [learner.alpha / 2] * max(steps - 1, 0)
-
-
 def positions_of(rollouts):
     """s_0 .. s_H [H + 1, tasks, trajectories, 2]: the observations and the final position."""
     moved = np.clip(rollouts.actions[-1], -MAX_SPEED, MAX_SPEED) * rollouts.mask[-1][..., None]
     last = rollouts.observations[-1] + moved
     return np.concatenate([rollouts.observations, last[None]], axis=0)
-
-
-_STEPS = weakref.WeakKeyDictionary()  # learner -> its `adapt`, one step, compiled once
-
-
-def inner_step(learner, phi, batch, alpha):
-    """phi - alpha grad L(phi) for one task: the learner's public `adapt` (first order: nothing
-    differentiates through it here) compiled with tf.function, traced once per learner and
-    batch shape (about 8 ms a step instead of 35 eager)."""
-    if learner not in _STEPS:
-        own = weakref.ref(learner)  # the compiled step must not keep its learner alive
-        _STEPS[learner] = tf.function(lambda phi, batch, alpha: own().adapt(phi, [batch], [alpha],
-                                                                            first_order=True))
-    return [p.numpy() for p in _STEPS[learner](phi, batch, tf.constant(alpha, learner.dtype))]
 
 
 def adaptation_path(learner, goal, steps=3, trajectories=20, alphas=None, rng=0):
@@ -101,7 +81,7 @@ def adaptation_paths(learners, goal, steps=3, trajectories=20, alphas=None, rng=
     checks.integer("steps", steps, 0)
     checks.integer("trajectories", trajectories, 1)
     if alphas is None:
-        alphas = [protocol_alphas(a, steps) for a in learners]
+        alphas = [a.test_alphas(steps) for a in learners]
     alphas = [[checks.positive_number("alphas", a) for a in own] for own in alphas]
     if len(alphas) != len(learners) or any(len(own) < steps for own in alphas):
         raise ValueError(f"alphas must give each of the {len(learners)} learners at least steps = {steps} "
@@ -119,12 +99,16 @@ def adaptation_paths(learners, goal, steps=3, trajectories=20, alphas=None, rng=
         returns.append(sampled.returns())
         if k < steps:
             batch = task_batch(sampled, advantages(sampled, first.gamma, first.normalize), first.dtype)
-            phi = [[p[0] for p in inner_step(a, phi[i], tuple(t[i:i + 1] for t in batch), alphas[i][k])]
-                   for i, a in enumerate(learners)]
-            for i, weights in enumerate(phi):
-                if not all(np.all(np.isfinite(p)) for p in weights):
-                    raise FloatingPointError(f"inner step {k + 1} of {learners[i].name} is not finite "
+            stepped = []
+            for i, a in enumerate(learners):  # the learner's own compiled inner step, on its task alone
+                own = tuple(t[i:i + 1] for t in batch)
+                new, finite = a.inner_step([tf.constant(p[None]) for p in phi[i]], own,
+                                           tf.constant(alphas[i][k], a.dtype))
+                if not bool(finite):
+                    raise FloatingPointError(f"inner step {k + 1} of {a.name} is not finite "
                                              f"(alpha = {alphas[i][k]:g}); try a smaller alpha")
+                stepped.append([p.numpy()[0] for p in new])
+            phi = stepped
     # positions [S + 1, H + 1, tasks, T, 2], returns [S + 1, tasks, T]
     positions, returns = np.stack(positions), np.stack(returns)
     return [AdaptationPath(goal, [step[i] for step in kept], positions[:, :, i], returns[:, i],

@@ -118,7 +118,7 @@ class MAMLRL:
         self._compiled_step = tf.function(self._outer_step)
         self._compiled_gradient = {m: tf.function(functools.partial(self._meta_loss_and_gradient, mode=m))
                                    for m in MODES}
-        self._compiled_inner = tf.function(self._inner_step, reduce_retracing=True)
+        self.inner_step = tf.function(self._inner_step, reduce_retracing=True)  # compiled: (phi, finite)
 
     # --- the three per-task functions (leading task axis) -----------------------------------
     def surrogate(self, params, batch):
@@ -160,7 +160,8 @@ class MAMLRL:
 
     def _inner_step(self, phi, batch, alpha):
         """phi - alpha grad L(phi) for every task (values only: to sample the next trajectories),
-        and whether the step is finite."""
+        and whether the step is finite; `inner_step` is this, compiled. phi and batch carry a
+        leading task axis."""
 
         def step(phi, batch):
             with tf.GradientTape() as tape:
@@ -212,6 +213,11 @@ class MAMLRL:
                               self.theta + self.optimizer.variables)
 
     # --- sampling ---------------------------------------------------------------------------
+    def test_alphas(self, steps):
+        """The test protocol's step sizes for `steps` inner steps: alpha, then alpha / 2 (the MAML
+        paper's 0.1, then 0.05)."""
+        return [self.alpha] + [self.alpha / 2] * max(steps - 1, 0)
+
     def params(self):
         """theta as numpy arrays."""
         return [v.numpy() for v in self.theta]
@@ -234,7 +240,7 @@ class MAMLRL:
             sampled = self._rollout(phi, goals, self.trajectories, rng)
             returns.append(float(sampled.returns().mean()))
             inner.append(self._batch(sampled))
-            phi, finite = self._compiled_inner(phi, inner[-1], tf.constant(self.alpha, self.dtype))
+            phi, finite = self.inner_step(phi, inner[-1], tf.constant(self.alpha, self.dtype))
             if not bool(finite):
                 return inner, None, returns + [math.nan]
         sampled = self._rollout(phi, goals, self.trajectories, rng)
@@ -288,7 +294,7 @@ class MAMLRL:
         checks.integer("trajectories", trajectories, 1)
         checks.integer("chunk", chunk, 1)
         if alphas is None:
-            alphas = [self.alpha] + [self.alpha / 2] * max(steps - 1, 0)
+            alphas = self.test_alphas(steps)
         alphas = [checks.positive_number("alphas", a) for a in alphas]
         if len(alphas) < steps:
             raise ValueError(f"alphas must give at least steps = {steps} step sizes, got {len(alphas)}")
@@ -302,7 +308,7 @@ class MAMLRL:
                 returns[start:start + len(part), k] = sampled.returns().mean(axis=1)
                 if k < steps:
                     alpha = tf.constant(alphas[k], self.dtype)
-                    phi, _ = self._compiled_inner(phi, self._batch(sampled), alpha)
+                    phi, _ = self.inner_step(phi, self._batch(sampled), alpha)
         return returns
 
     # --- state ------------------------------------------------------------------------------
