@@ -43,11 +43,27 @@ def test_sinusoid_trains_saves_and_writes_rows(tmp_path):
         assert manifest["iterations"] == 20 and manifest["command"].startswith("python -m lesson_lib.bench")
 
 
+# Meta-LSTM's adaptation is by far the slowest to evaluate (about 50 s per checkpoint on 2,000 tasks,
+# the others 1-3 s). Its one claim below (K = 5, 5 steps: 0.355 +- 0.022 on 2,000 tasks, 0.318 +- 0.050
+# on 200) sits about 0.5 under its bound (half the baseline's 1.78), ten 95% intervals of 200 tasks, so
+# it is scored on 200 test tasks (this test: 151 s -> 103 s); every other learner on the default 2,000,
+# where MAML's margins to the paper are as small as 0.024 (5 steps).
+FEW_TASKS = {"Meta-LSTM": 200}
+
+
 @pytest.mark.slow
 def test_shipped_checkpoints_match_the_paper(tmp_path):
-    out = tmp_path / "rows.json"
-    bench.main(["sinusoid", "--from-checkpoints", "--json", str(out)])
-    rows = json.loads(out.read_text())
+    out, rows = tmp_path / "rows.json", []
+    names = list(dict.fromkeys(name for name, *_ in recipes.RUNS))
+    for learners, tasks in ([n for n in names if n not in FEW_TASKS], []), *(
+            ([n], ["--test-tasks", str(t)]) for n, t in FEW_TASKS.items()):
+        bench.main(["sinusoid", "--from-checkpoints", "--learners", ",".join(learners), *tasks,
+                    "--json", str(out)])
+        rows += json.loads(out.read_text())
+    # every shipped checkpoint was loaded and scored: one row per (run, test K, step count)
+    assert len(rows) == sum(len(test_Ks) * (1 if name in recipes.BLACK_BOX else len(recipes.TEST_STEPS))
+                            for name, _, test_Ks in recipes.RUNS)
+    assert all(r["tasks"] == FEW_TASKS.get(r["learner"], 2_000) for r in rows)
     for steps, paper in PAPER["MAML"].items():
         (maml,) = rows_by(rows, learner="MAML", train_K=5, K=5, steps=steps)
         assert maml["mse"] <= paper, f"MAML K=5 after {steps} steps: {maml['mse']:.3f} > paper {paper}"
