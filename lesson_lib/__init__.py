@@ -20,8 +20,8 @@ def _import_tensorflow_quietly():
     raise as usual. TensorFlow's Python-side warnings (e.g. about retracing, which the
     playgrounds do on purpose when K changes) are turned down to errors too. Set
     LESSON_LIB_TF_LOGS=1 to see all of it."""
-    if os.environ.get("LESSON_LIB_TF_LOGS"):
-        return
+    if os.environ.get("LESSON_LIB_TF_LOGS") or os.environ.get("LESSON_LIB_NO_TENSORFLOW"):
+        return  # LESSON_LIB_NO_TENSORFLOW: a helper process that must not load it (envs/arm_frames.py)
     if "tensorflow" in sys.modules:  # imported before us: too late for the C++ lines
         sys.modules["tensorflow"].get_logger().setLevel("ERROR")
         return

@@ -11,6 +11,7 @@ from . import (
     ablation,
     costs,
     language,
+    metaworld,
     navigation,
     notebooks,
     omniglot,
@@ -24,7 +25,7 @@ from . import (
 COMMANDS = {"sinusoid": sinusoid, "omniglot": omniglot, "throughput": throughput, "costs": costs,
             "widgets": widgets, "notebooks": notebooks, "tasks_needed": tasks_needed,
             "ablation": ablation, "language": language, "rollouts": rollouts,
-            "navigation": navigation}
+            "navigation": navigation, "metaworld": metaworld}
 
 
 def main(argv=None):
