@@ -17,7 +17,17 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # extra flags, e.g. `make voila VOILA_FLAGS="--no-browser --port=8867"`.
 VOILA_FLAGS ?=
 
-.PHONY: lab voila test test-fast student bench clean
+.PHONY: lab voila test test-fast student bench clean gl
+
+# Lesson 13 draws the robot arm with MuJoCo offscreen (EGL, or OSMesa with MUJOCO_GL=osmesa): Debian's
+# GL libraries, listed in apt.txt (Binder installs them from there). Installed here when missing and
+# we may (root with apt-get); otherwise a note says what to install. Nothing else needs them.
+GL_PACKAGES := $(shell cat apt.txt)
+gl:
+	@if ! command -v dpkg >/dev/null || dpkg -s $(GL_PACKAGES) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(GL_PACKAGES); \
+	else echo "note: Lesson 13 draws the robot arm with EGL; install: sudo apt-get install $(GL_PACKAGES)"; fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,17 +45,17 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $@
 
-lab: $(VENV)/.lab-installed
+lab: $(VENV)/.lab-installed gl
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_FLAGS)
 
-voila: $(VENV)/.lab-installed
+voila: $(VENV)/.lab-installed gl
 	$(BIN)/voila notebooks --Voila.ip=127.0.0.1 --token $(VOILA_FLAGS)
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed gl
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
-test-fast: $(VENV)/.test-installed
+test-fast: $(VENV)/.test-installed gl
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest -m "not slow and not notebooks and not browser" tests
 
