@@ -1,0 +1,75 @@
+"""Exercise: one inner step of one-shot imitation (Lesson 13), on a linear policy a = o W + b: the
+gradient step on the behaviour-cloning loss of one demonstration. The reference differentiates
+the kit's own loss (`functional.mse`, the mean over every step and action coordinate) with
+tf.GradientTape, as MAML's inner loop does."""
+
+import numpy as np
+import tensorflow as tf
+
+from ..functional import mse
+from .compare import close, largest_difference, one_array
+from .feedback import call, checker, wrong
+
+
+def reference_cloning_step(W, b, observations, actions, alpha):
+    """(W', b') = (W, b) - alpha * gradient of mse(actions, observations @ W + b)."""
+    W, b = tf.constant(W, tf.float64), tf.constant(b, tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch([W, b])
+        loss = mse(tf.constant(actions, tf.float64), tf.constant(observations, tf.float64) @ W + b)
+    gW, gb = tape.gradient(loss, [W, b])
+    return (W - alpha * gW).numpy(), (b - alpha * gb).numpy()
+
+
+def _mistakes(W, b, observations, actions, alpha):
+    """[((W', b') a typical mistake returns, its sentence)], in the order they are said."""
+    T, d = actions.shape
+    error = observations @ W + b - actions
+    gW, gb = 2 * observations.T @ error / (T * d), 2 * error.sum(axis=0) / (T * d)
+    return [
+        ((W + alpha * gW, b + alpha * gb), "the step goes up the loss: subtract alpha times the gradient"),
+        ((W - alpha * gW / 2, b - alpha * gb / 2),
+         "the factor 2 of the square's derivative is missing: d(e^2)/de = 2e"),
+        ((W - alpha * gW * d, b - alpha * gb * d),
+         "the mean is over the steps only: the loss averages over every step AND every action coordinate "
+         f"(T x {d} numbers), as the kit's mse does"),
+        ((W - alpha * gW * T * d, b - alpha * gb * T * d),
+         "this is the gradient of the summed squared error: the loss is the mean, divide by T x d"),
+        ((W - alpha * gW, b),
+         "b was not updated: the bias is a weight too, and its gradient is the mean error"),
+        ((W - alpha * (2 * observations.T @ (actions - observations @ W - b)) / (T * d), b + alpha * gb),
+         "the error has the wrong sign (a - prediction): with it, subtracting the gradient moves away from "
+         "the expert's actions"),
+    ]
+
+
+@checker("the behaviour-cloning step")
+def check_cloning_step(cloning_step):
+    """cloning_step(W [39, 4], b [4], observations [T, 39], actions [T, 4], alpha) -> (W', b'): one
+    gradient step of size alpha on the mean squared error between o W + b and the expert's actions."""
+    rng = np.random.default_rng(13)
+    for T, features, d, alpha in ((20, 39, 4, 0.1), (7, 5, 3, 0.5), (12, 39, 4, 0.01)):
+        W, b = rng.normal(0, 0.3, (features, d)), rng.normal(0, 0.1, d)
+        observations, actions = rng.normal(size=(T, features)), rng.uniform(-1, 1, (T, d))
+        kept = [a.copy() for a in (W, b, observations, actions)]
+        out = call(cloning_step, W, b, observations, actions, alpha)
+        if not isinstance(out, tuple | list) or len(out) != 2:
+            wrong("return a pair (W', b'): the new weights and the new bias")
+        new_W = one_array(out[0], "W' [features, actions]", sequences=False, scalars=False)
+        new_b = one_array(out[1], "b' [actions]", sequences=False, scalars=False)
+        if not all(close(a, k) for a, k in zip((W, b, observations, actions), kept, strict=True)):
+            wrong("your function changed the arrays it was given: return new ones")
+        if new_W.shape != W.shape or new_b.shape != b.shape:
+            wrong(f"W' must have W's shape {W.shape} and b' b's shape {b.shape}; got {new_W.shape} and "
+                  f"{new_b.shape}")
+        want_W, want_b = reference_cloning_step(W, b, observations, actions, alpha)
+        if close(new_W, want_W) and close(new_b, want_b):
+            continue
+        for (mistake_W, mistake_b), sentence in _mistakes(W, b, observations, actions, alpha):
+            if close(new_W, mistake_W) and close(new_b, mistake_b):
+                wrong(sentence)
+        wrong(f"the step differs (largest difference {largest_difference(new_W, want_W):.3g} in W', "
+              f"{largest_difference(new_b, want_b):.3g} in b'): the gradient of mean((o W + b - a)^2) is "
+              f"2 o^T (o W + b - a) / (T d) for W and 2 sum_t (o_t W + b - a_t) / (T d) for b")
+    return ("correct: one gradient step on the demonstration's behaviour-cloning loss; for MAML's network it "
+            "is the same step, taken through every layer by the tape")
