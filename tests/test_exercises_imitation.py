@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 from exercise_cases import checker_tests, crash_test
 
-from lesson_lib.exercises.imitation import reference_cloning_step
+from lesson_lib.exercises.imitation import reference_cloning_step, reference_success_interval
 from lesson_lib.functional import FunctionalModel, adapt, mse
 
 
@@ -45,8 +45,14 @@ def in_place(W, b, o, a, alpha):
     return W, b
 
 
+def success_interval(found):  # the notebook's solution
+    per_task = found.mean(axis=1)
+    return per_task.mean(), 1.96 * per_task.std(ddof=1) / np.sqrt(len(per_task))
+
+
 RIGHT = [("check_cloning_step", cloning_step), ("check_cloning_step", cloning_step_tf),
-         ("check_cloning_step", reference_cloning_step)]
+         ("check_cloning_step", reference_cloning_step), ("check_success_interval", success_interval),
+         ("check_success_interval", reference_success_interval)]
 
 WRONG = [
     ("check_cloning_step", scaled(lambda a: -1), "goes up the loss"),
@@ -58,6 +64,17 @@ WRONG = [
     ("check_cloning_step", lambda W, b, o, a, alpha: cloning_step(W, b, o, a, alpha)[0], "pair"),
     ("check_cloning_step", lambda W, b, o, a, alpha: (W, b[None]), "shape"),
     ("check_cloning_step", lambda W, b, o, a, alpha: cloning_step(W, b, o, a, 1.1 * alpha), "step differs"),
+    ("check_success_interval", lambda f: (f.mean(), 1.96 * f.ravel().std(ddof=1) / np.sqrt(f.size)),
+     "every episode as independent"),
+    ("check_success_interval", lambda f: (f.mean(), 1.96 * f.mean(1).std() / np.sqrt(len(f))), "ddof=1"),
+    ("check_success_interval", lambda f: (f.mean(), f.mean(1).std(ddof=1) / np.sqrt(len(f))),
+     "standard error"),
+    ("check_success_interval", lambda f: (f.mean(), 1.96 * f.mean(1).std(ddof=1)), "square root"),
+    ("check_success_interval", lambda f: (f.mean(), 1.96 * f.mean(0).std(ddof=1) / np.sqrt(f.shape[1])),
+     "interval over trials"),
+    ("check_success_interval", lambda f: (f.mean(1).max(), 0.1), "fraction of successful"),
+    ("check_success_interval", lambda f: f.mean(), "pair"),
+    ("check_success_interval", lambda f: (f.mean(), success_interval(f)[1] * 1.1), "half-width differs"),
 ]
 
 test_the_reference_answer_passes, test_the_stub_is_not_yet_implemented, test_wrong_answers_are_named = (
@@ -85,3 +102,9 @@ def test_reference_is_mamls_inner_step_on_a_linear_policy():
     np.testing.assert_allclose(phi[0].numpy(), W, atol=1e-6)  # Keras's Dense rounds through float32
     np.testing.assert_allclose(phi[1].numpy(), b, atol=1e-6)
     assert np.abs(phi[0].numpy() - theta[0].numpy()).max() > 0.05  # the step moved the weights
+
+
+def test_interval_reference_by_hand():
+    """Two tasks, rates 1 and 0.5: mean 0.75, sample sd 0.3536, half-width 1.96 * 0.3536 / sqrt(2) = 0.49."""
+    rate, ci95 = reference_success_interval(np.array([[True, True], [True, False]]))
+    assert rate == 0.75 and abs(ci95 - 0.49) < 1e-9

@@ -16,7 +16,7 @@ from .cnp import check_aggregate, check_decode
 from .cost import check_fomaml_task_loss, check_growth_exponent
 from .feedback import Feedback
 from .hypernetwork import check_generated_layer
-from .imitation import check_cloning_step
+from .imitation import check_cloning_step, check_success_interval
 from .inner_loop import check_sgd_step
 from .language import check_char_ngrams, check_zero_head_logits
 from .maml import check_maml_task_loss

@@ -73,3 +73,59 @@ def check_cloning_step(cloning_step):
               f"2 o^T (o W + b - a) / (T d) for W and 2 sum_t (o_t W + b - a_t) / (T d) for b")
     return ("correct: one gradient step on the demonstration's behaviour-cloning loss; for MAML's network it "
             "is the same step, taken through every layer by the tape")
+
+
+def reference_success_interval(found):
+    """(mean, 95% half-width) of the success rate from found [tasks, trials]: the mean of the
+    per-task rates, with the interval over tasks (the bench's rows, evaluation.mean_ci95)."""
+    from ..evaluation import mean_ci95
+
+    mean, ci95 = mean_ci95(np.asarray(found, np.float64).mean(axis=1))
+    return float(mean), float(ci95)
+
+
+@checker("the success rate's interval")
+def check_success_interval(success_interval):
+    """success_interval(found [tasks, trials] of booleans) -> (rate, ci95): the mean success rate and
+    the 95% half-width computed over tasks (each task's rate is one sample: its trials share a goal)."""
+    rng = np.random.default_rng(21)
+    easy = rng.uniform(size=(30, 1)) < 0.7  # tasks the policy solves almost always, or almost never
+    cases = [np.where(easy, rng.uniform(size=(30, 8)) < 0.95, rng.uniform(size=(30, 8)) < 0.1),
+             rng.uniform(size=(12, 5)) < 0.5]
+    for found in cases:
+        kept = found.copy()
+        out = call(success_interval, found)
+        if not isinstance(out, tuple | list) or len(out) != 2:
+            wrong("return a pair (rate, ci95): the mean success rate and its 95% half-width")
+        rate, ci95 = (float(one_array(v, "a number").reshape(-1)[0]) for v in out)
+        if not np.array_equal(found, kept):
+            wrong("your function changed the array it was given")
+        want_rate, want_ci = reference_success_interval(found)
+        if not np.isclose(rate, want_rate, atol=1e-9):
+            wrong(f"the rate should be the fraction of successful episodes, {want_rate:.4f}; got {rate:.4g}")
+        if np.isclose(ci95, want_ci, rtol=1e-6):
+            continue
+        per_task = found.mean(axis=1)
+        episodes = found.astype(float).ravel()
+        mistakes = [
+            (1.96 * episodes.std(ddof=1) / np.sqrt(episodes.size),
+             "this treats every episode as independent: the trials of one task share its goal and succeed or "
+             "fail together, so take one rate per task and the interval over tasks (it is wider)"),
+            (1.96 * per_task.std(ddof=0) / np.sqrt(len(per_task)),
+             "the standard deviation divides by n: use the sample standard deviation (ddof=1)"),
+            (per_task.std(ddof=1) / np.sqrt(len(per_task)),
+             "this is the standard error: a 95% half-width is 1.96 standard errors"),
+            (1.96 * per_task.std(ddof=1),
+             "this is 1.96 standard deviations of the task rates: divide by the square root of the number of "
+             "tasks for the interval of their mean"),
+            (1.96 * found.mean(axis=0).std(ddof=1) / np.sqrt(found.shape[1]),
+             "this is the interval over trials: the tasks are the independent samples, take one rate per "
+             "task (the mean along the trials axis)"),
+        ]
+        for value, sentence in mistakes:
+            if np.isclose(ci95, value, rtol=1e-6):
+                wrong(sentence)
+        wrong(f"the half-width differs: {ci95:.4g} instead of {want_ci:.4g} (1.96 times the sample standard "
+              f"deviation of the per-task rates over the square root of the number of tasks)")
+    return ("correct: one success rate per task, the mean over tasks, and an interval that counts tasks, not "
+            "episodes, as the independent samples")
