@@ -10,7 +10,7 @@ import pytest
 from lesson_lib.learners import MAML
 from lesson_lib.models import mlp
 from lesson_lib.omniglot_playground import OmniglotPlayground
-from lesson_lib.recipes import navigation, omniglot, sinusoid
+from lesson_lib.recipes import arm, navigation, omniglot, sinusoid
 from lesson_lib.tasks import Omniglot
 
 
@@ -94,6 +94,7 @@ def test_no_lesson_types_a_papers_number(root):
     numbers = {s for family in (sinusoid, omniglot) for steps in family.PAPER.values()
                for v in steps.values() for s in paper_spellings(v)}
     numbers |= {s for v in navigation.PAPER.values() for s in paper_spellings(v)}
+    numbers |= {s for v in arm.PAPER_ML.values() for s in paper_spellings(v)}
     pattern = re.compile(r"(?<![\d.])(" + "|".join(re.escape(n) for n in sorted(numbers)) + r")(?![\d])")
     found = [f"{path.name} cell {i}: {m.group(0)}" for path in sorted((root / "notebooks").rglob("*.ipynb"))
              for i, cell in enumerate(nbformat.read(path, as_version=4).cells)
