@@ -10,6 +10,8 @@ n tasks and, for each, K + Q distinct demonstrations: the support set holds K of
 pairs), the query set the other Q.
 """
 
+import os
+
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -64,7 +66,7 @@ class Demonstrations:
                   "success": np.array([[r.success for r in task] for task in runs])}
         if cache:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.tmp.npz")
+            temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")  # kernels may record at once
             np.savez(temporary, **arrays)
             temporary.replace(path)  # never a half-written cache
         return cls(**arrays, seed=seed)
