@@ -4,11 +4,11 @@ episodes, one row each; `paths_figure` the hand's path seen from above and from 
 the goal and the object's start, as PNG bytes (the playground's picture).
 """
 
-import io
-
+import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from .plots import png_bytes
 
 TABLE_X, TABLE_Y, TABLE_Z = (-0.2, 0.2), (0.55, 0.95), (0.0, 0.35)  # the part of the workspace shown (m)
 
@@ -18,14 +18,14 @@ def outcome(trajectory):
 
 
 def frame_strip(rows, every, columns=6):
-    """A figure with one row of frames per {label: Trajectory with frames} (ArmTasks.render);
+    """A pyplot figure with one row of frames per {label: Trajectory with frames} (ArmTasks.render);
     `every`: the steps between frames; at most `columns` frames per row, spread evenly."""
     if not rows or any(not t.frames for t in rows.values()):
         raise ValueError("rows must map labels to trajectories with frames (draw them with ArmTasks.render)")
     count = len(next(iter(rows.values())).frames)
     picks = np.unique(np.linspace(0, count - 1, min(columns, count)).round().astype(int))
-    figure = Figure(figsize=(1.6 * len(picks), 1.75 * len(rows)), layout="constrained")
-    axes = figure.subplots(len(rows), len(picks), squeeze=False)
+    figure, axes = plt.subplots(len(rows), len(picks), squeeze=False, layout="constrained",
+                                figsize=(1.6 * len(picks), 1.75 * len(rows)))
     for r, (label, trajectory) in enumerate(rows.items()):
         for c, k in enumerate(picks):
             ax = axes[r, c]
@@ -54,6 +54,4 @@ def paths_figure(paths, goal, obj=None, title=""):
     side.set(xlim=TABLE_Y, ylim=TABLE_Z, xlabel="y (m)", ylabel="height z (m)", title="from the side")
     top.legend(fontsize=7, loc="best")
     figure.suptitle(title, fontsize=10)
-    buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
-    return buffer.getvalue()
+    return png_bytes(figure)
