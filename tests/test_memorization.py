@@ -132,7 +132,10 @@ def test_swap_needs_two_tasks():
 @pytest.mark.slow
 def test_demo_shows_memorization_and_the_remedy():
     """A CNP on 10 coded tasks learns them by heart (its error ignores the support outputs) and
-    fails new tasks; with codes redrawn it reads the support set and does better on new tasks."""
+    fails new tasks; with codes redrawn it reads the support set and does better on new tasks.
+    800 meta-iterations each (measured, against the bounds below: pool error 0.025 < 0.3, with
+    another task's outputs 0.038 < 0.2, new tasks 6.4 > 2; remedy: 5.6 > 2.5 and 0.84 < 3.2;
+    1,500 iterations gave 0.008, 0.014, 5.9, 5.6 > 2.1, 0.70 < 3.0, at twice the training time)."""
     from lesson_lib.recipes.sinusoid import learner
     from lesson_lib.training import meta_train
 
@@ -141,7 +144,7 @@ def test_demo_shows_memorization_and_the_remedy():
     results = {}
     for remedy in (False, True):
         cnp = learner("CNP", x_dim=pool_tasks.x_dim)
-        meta_train(cnp, CodedTasks(pool, code_dim=8, seed=0, shuffle=remedy), 1500, K=5, progress=False)
+        meta_train(cnp, CodedTasks(pool, code_dim=8, seed=0, shuffle=remedy), 800, K=5, progress=False)
         results[remedy] = [support_reliance(cnp, tasks.sample(200, 5, 50), 0) for tasks in
                            (pool_tasks, CodedTasks(Sinusoid(seed=10_000), code_dim=8, seed=1))]
     (train, test), (fixed_train, fixed_test) = results[False], results[True]
