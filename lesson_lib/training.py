@@ -10,10 +10,12 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from . import checkpoints, checks, evaluation
+from . import resume as training_state
 
 
 class DivergenceError(FloatingPointError):
@@ -36,7 +38,7 @@ class History:
 
 def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_every=0,
                eval_episode=None, eval_steps=None, evaluate=None, max_seconds=None, checkpoint=None,
-               progress=True, **manifest):
+               progress=True, resume=None, save_every=100, **manifest):
     """Meta-train `learner` on episodes from `tasks` for `iterations` meta-iterations.
 
     Every `eval_every` iterations the adaptation curve on the fixed `eval_episode` (default:
@@ -48,6 +50,11 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
     checkpoint: an .npz path written at the end (and when interrupted), with a manifest
     holding the iterations done, the last loss and the `manifest` keyword arguments.
     Raises DivergenceError (weights left at the last finite step) on a non-finite loss.
+
+    resume: an .npz path for the training state (lesson_lib.resume: weights, optimizer state, the
+    task sampler's random state, the history), written every `save_every` iterations, at the end
+    and when interrupted or diverged. If it exists when training starts, training continues from
+    it up to `iterations` in all, and ends as an uninterrupted run of the same seed would.
     """
     if iterations is None and max_seconds is None:
         raise ValueError("iterations may be None (no limit) only with a max_seconds budget")
@@ -61,12 +68,15 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
         checks.positive_number("max_seconds", max_seconds)
     if eval_every and evaluate is None and eval_episode is None:
         eval_episode = tasks.sample(100, K, 100)
+    checks.integer("save_every", save_every, 1)
     history = History()
-    start = time.perf_counter()
-    bar = tqdm(total=iterations, desc=f"meta-training {learner.name}", disable=not progress,
+    done = training_state.load(resume, learner, tasks, history) if resume and Path(resume).exists() else 0
+    start = time.perf_counter() - history.seconds  # time already spent counts towards max_seconds
+    bar = tqdm(total=iterations, initial=done, desc=f"meta-training {learner.name}", disable=not progress,
                mininterval=0.5)
+    consistent = False  # whether the weights are those after a whole step (worth saving)
     try:
-        for i in itertools.count(1) if iterations is None else range(1, iterations + 1):
+        for i in itertools.count(done + 1) if iterations is None else range(done + 1, iterations + 1):
             loss = learner.meta_step(tasks.sample(meta_batch, K, Q))
             if not math.isfinite(loss):
                 history.stopped = "diverged"
@@ -93,14 +103,23 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
             elif i % 100 == 0:
                 bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
             bar.update(1)
+            if resume is not None and i % save_every == 0:
+                history.seconds = time.perf_counter() - start
+                training_state.save(resume, learner, tasks, history)
             if max_seconds is not None and time.perf_counter() - start - history.eval_seconds > max_seconds:
                 history.stopped = "time budget"
                 break
+        consistent = True
     except KeyboardInterrupt:
-        history.stopped = "interrupted"
+        history.stopped, consistent = "interrupted", True
+    except DivergenceError:
+        consistent = True  # the guarded step left the last finite weights
+        raise
     finally:
         bar.close()
         history.seconds = time.perf_counter() - start
+        if resume is not None and consistent:
+            training_state.save(resume, learner, tasks, history)
     if checkpoint is not None:
         checkpoints.save(checkpoint, learner, iterations=len(history.losses),
                          final_loss=history.losses[-1] if history.losses else None,

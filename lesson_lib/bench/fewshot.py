@@ -9,6 +9,7 @@ are scored as built, never trained.
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +25,9 @@ def add_arguments(parser, data_dir):
     parser.add_argument("--minutes", type=float, default=None,
                         help="training budget per learner (default: per learner, see the family's recipes)")
     parser.add_argument("--test-episodes", type=int, default=1000, help="test episodes per K")
+    parser.add_argument("--resume", type=Path, metavar="DIR",
+                        help="keep each learner's training state in DIR (every 100 iterations, and when "
+                             "stopped by Ctrl-C); run the same command again to continue where it stopped")
 
 
 def train(recipes, name, args, tracking, **loader):
@@ -38,11 +42,13 @@ def train(recipes, name, args, tracking, **loader):
     def evaluate(current):
         return accuracy(current, tracking, recipe.test_steps)[0]
 
+    state = None if args.resume is None else args.resume / recipes.checkpoint_name(name).replace(".npz",
+                                                                                                ".state.npz")
     try:
         history = meta_train(learner, recipes.training_tasks(name, args.seed, **loader), iterations,
                              meta_batch=recipe.meta_batch, K=recipe.K, Q=recipe.Q,
                              eval_every=recipe.eval_every, evaluate=evaluate,
-                             max_seconds=60 * minutes if minutes else None)
+                             max_seconds=60 * minutes if minutes else None, resume=state)
     except DivergenceError as error:  # report it and evaluate the last good weights
         history, notes = error.history, [str(error)]
     train_seconds = round(history.seconds - history.eval_seconds, 1)

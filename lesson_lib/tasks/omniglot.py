@@ -92,6 +92,11 @@ class GlobalLabels:
     def __init__(self, tasks):
         self.tasks = tasks
 
+    @property
+    def rng(self):
+        """The wrapped family's random generator (what resumed training restores)."""
+        return self.tasks.rng
+
     def sample(self, num_tasks, K, Q=None):
         episode = self.tasks.sample(num_tasks, K, Q)
         eye = np.eye(self.tasks.num_classes, dtype=self.tasks.dtype)
