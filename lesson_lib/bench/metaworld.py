@@ -93,8 +93,8 @@ def run(args):
         raise ValueError(f"envs must be among {ENVS}, got {unknown}")
     rows, notes = [], []
     for env_name in args.envs:
-        tests = Demonstrations.record(env_name, "test", per_task=max(2, args.trials), seed=args.seed)
-        tests = Demonstrations(tests.observations[:args.test_tasks], tests.actions[:args.test_tasks])
+        tests = Demonstrations.record(env_name, "test", per_task=max(2, args.trials),
+                                      num_tasks=args.test_tasks, seed=args.seed)
         tasks = ArmTasks(env_name, "test")
         start = time.perf_counter()
         found = success_rates(None, tasks, tests, trials=args.trials)
