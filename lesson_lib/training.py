@@ -34,11 +34,31 @@ class History:
     seconds: float = 0.0  # wall-clock time of the whole loop
     eval_seconds: float = 0.0  # the part of it spent on periodic evaluation
     stopped: str = "finished"  # "finished", "time budget", "interrupted" or "diverged"
+    path: str = ""  # how the meta-steps ran (Learner.path_note): "xla", or "vectorized" and why
+
+
+# A run this long repays XLA's compile (2-20 s, against 1-10 s for the vectorized path), so
+# meta_train(path="auto") takes the XLA path for it when the learner has one.
+LONG_RUN_ITERATIONS, LONG_RUN_SECONDS = 1000, 60.0
+
+
+def choose_path(learner, path, iterations, max_seconds):
+    """Set learner.path for a run: "xla" or "vectorized" as asked, or with "auto" XLA when the
+    learner supports it and the run is long (LONG_RUN_ITERATIONS or LONG_RUN_SECONDS)."""
+    if path not in ("auto", *learner.PATHS):
+        raise ValueError(f"path must be 'auto' or one of {learner.PATHS}, got {path!r}")
+    if path == "auto":
+        long_run = (iterations or 0) >= LONG_RUN_ITERATIONS or (max_seconds or 0) >= LONG_RUN_SECONDS
+        if not long_run or learner.xla_unsupported():
+            return  # the learner keeps its path
+        path = "xla"
+    if path != learner.path:
+        learner.path = path
 
 
 def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_every=0,
                eval_episode=None, eval_steps=None, evaluate=None, max_seconds=None, checkpoint=None,
-               progress=True, resume=None, save_every=100, **manifest):
+               progress=True, resume=None, save_every=100, path="auto", **manifest):
     """Meta-train `learner` on episodes from `tasks` for `iterations` meta-iterations.
 
     Every `eval_every` iterations the adaptation curve on the fixed `eval_episode` (default:
@@ -55,6 +75,10 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
     task sampler's random state, the history), written every `save_every` iterations, at the end
     and when interrupted or diverged. If it exists when training starts, training continues from
     it up to `iterations` in all, and ends as an uninterrupted run of the same seed would.
+
+    path: how the meta-steps run (Learner.path): "xla", "vectorized", or "auto", XLA for a run of
+    at least LONG_RUN_ITERATIONS iterations or LONG_RUN_SECONDS seconds when the learner has it.
+    `history.path` (and the checkpoint's manifest) says which ran.
     """
     if iterations is None and max_seconds is None:
         raise ValueError("iterations may be None (no limit) only with a max_seconds budget")
@@ -69,10 +93,12 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
     if eval_every and evaluate is None and eval_episode is None:
         eval_episode = tasks.sample(100, K, 100)
     checks.integer("save_every", save_every, 1)
+    choose_path(learner, path, iterations, max_seconds)
     history = History()
     done = training_state.load(resume, learner, tasks, history) if resume and Path(resume).exists() else 0
     start = time.perf_counter() - history.seconds  # time already spent counts towards max_seconds
-    bar = tqdm(total=iterations, initial=done, desc=f"meta-training {learner.name}", disable=not progress,
+    bar = tqdm(total=iterations, initial=done, desc=f"meta-training {learner.name} ({learner.path})",
+               disable=not progress,
                mininterval=0.5)
     consistent = False  # whether the weights are those after a whole step (worth saving)
     try:
@@ -118,11 +144,12 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
     finally:
         bar.close()
         history.seconds = time.perf_counter() - start
+        history.path = learner.path_note  # after any fallback
         if resume is not None and consistent:
             training_state.save(resume, learner, tasks, history)
     if checkpoint is not None:
         checkpoints.save(checkpoint, learner, iterations=len(history.losses),
                          final_loss=history.losses[-1] if history.losses else None,
                          train_seconds=history.seconds - history.eval_seconds, stopped=history.stopped,
-                         meta_batch=meta_batch, K=K, **manifest)
+                         meta_batch=meta_batch, K=K, path=history.path, **manifest)
     return history

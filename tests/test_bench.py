@@ -89,11 +89,21 @@ def test_throughput_rows(tmp_path):
     out = tmp_path / "rows.json"
     bench.main(["throughput", "--seconds", "0.2", "--json", str(out)])
     rows = json.loads(out.read_text())
-    assert len(rows) == 2 * len(throughput.CONFIGS)
-    assert {(r["learner"], r["inner_steps"], r["mode"]) for r in rows} == {
-        (name, settings.get("inner_steps", 0), mode) for name, settings in throughput.CONFIGS
-        for mode in ("vectorized", "loop")}
+    xla = {"MAML", "FOMAML"}  # the learners of CONFIGS whose task functions batch over tasks
+    assert {(r["learner"], r["inner_steps"], r["path"]) for r in rows} == {
+        (name, settings.get("inner_steps", 0), path) for name, settings in throughput.CONFIGS
+        for path in ("xla", "vectorized", "loop") if path != "xla" or name in xla}
     assert all(r["iterations_per_s"] > 0 for r in rows)
+    assert all((r["compile_seconds"] is None) == (r["path"] == "loop") for r in rows)
+
+
+@pytest.mark.slow
+def test_conv4_rows(tmp_path):
+    out = tmp_path / "rows.json"
+    bench.main(["conv4", "--learners", "FOMAML", "--seconds", "0.5", "--json", str(out)])
+    rows = json.loads(out.read_text())
+    assert [(r["learner"], r["path"]) for r in rows] == [("FOMAML", "xla"), ("FOMAML", "vectorized")]
+    assert all(r["ms_per_iteration"] > 0 and r["compile_seconds"] > 0 for r in rows)
 
 
 def test_unknown_command_is_refused():

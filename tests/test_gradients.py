@@ -67,13 +67,15 @@ def test_second_order_matches_finite_differences(steps, api, batch_norm):
     assert relative_error(directions @ flat(first_order), fd) > 1e-3
 
 
-def test_second_order_matches_finite_differences_on_a_small_network():
-    """The same check as above on a 1-6-1 network (19 weights), quick enough for make test-fast."""
+@pytest.mark.parametrize("path", ["vectorized", "xla"])
+def test_second_order_matches_finite_differences_on_a_small_network(path):
+    """The same check as above on a 1-6-1 network (19 weights), quick enough for make test-fast,
+    on either compiled path (the XLA path batches the tasks by hand: batched.BatchedModel)."""
     model = mlp(hidden=(6,), activation="tanh", dtype="float64", seed=3)
     learner = MAML(model, alpha=ALPHA, inner_steps=2)
     ep = episode()
     fd = finite_differences(learner, ep)
-    assert relative_error(flat(learner.meta_gradient(ep)[1]), fd) < 1e-4
+    assert relative_error(flat(learner.meta_gradient(ep, mode=path)[1]), fd) < 1e-4
     first_order = MAML(model, alpha=ALPHA, inner_steps=2, second_order=False).meta_gradient(ep)[1]
     assert relative_error(flat(first_order), fd) > 1e-3
 

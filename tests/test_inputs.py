@@ -82,5 +82,5 @@ def test_other_bad_arguments():
         meta_train(MAML(mlp(hidden=(8,))), Sinusoid(0), -1, progress=False)
     with pytest.raises(TypeError, match=r"model must be a keras.Model"):
         MAML("not a model")
-    with pytest.raises(ValueError, match=r"mode must be 'vectorized' or 'loop'"):
+    with pytest.raises(ValueError, match=r"mode must be 'xla', 'vectorized', 'loop' or None"):
         MAML(mlp(hidden=(8,))).meta_gradient(Sinusoid(0).sample(2, 5), mode="fast")

@@ -4,7 +4,9 @@ One module per command:
 - sinusoid: meta-train every learner in the MAML paper's sinusoid setting and print test MSE
   beside the paper's Table 2 (`--from-checkpoints`: evaluate the shipped checkpoints);
 - omniglot: 5-way 1-shot and 5-shot Omniglot accuracy of every learner beside the papers;
-- throughput: meta-iterations per second, compiled and vectorised against an eager loop;
+- throughput: sinusoid meta-iterations per second on every path (xla, vectorized, eager loop);
+- conv4: ms per conv4 (Omniglot) MAML meta-iteration on every path (the peers in ../shared/peers
+  time the same step in PyTorch);
 - costs: time and memory of one meta-step as the inner steps grow, each in a fresh process
   (Lesson 6 plots data/costs.json, made by `python -m lesson_lib.bench costs --json data/costs.json`);
 - widgets: kernel-side time from a slider change to the finished redraw of a playground;

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import (
     ablation,
+    conv4,
     costs,
     language,
     metaworld,
@@ -22,7 +23,8 @@ from . import (
     widgets,
 )
 
-COMMANDS = {"sinusoid": sinusoid, "omniglot": omniglot, "throughput": throughput, "costs": costs,
+COMMANDS = {"sinusoid": sinusoid, "omniglot": omniglot, "throughput": throughput, "conv4": conv4,
+            "costs": costs,
             "widgets": widgets, "notebooks": notebooks, "tasks_needed": tasks_needed,
             "ablation": ablation, "language": language, "rollouts": rollouts,
             "navigation": navigation, "metaworld": metaworld}

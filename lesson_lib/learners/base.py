@@ -23,6 +23,12 @@ A learner is defined by three per-task functions of its meta-parameters `params`
 - `task_output(params, state, x)`: the prediction at x from such a state.
 The base class vectorises them over tasks with `tf.vectorized_map` and compiles them with
 `tf.function` (mode "vectorized"); mode "loop" runs the same code eagerly, task by task.
+Learners whose `task_loss` only adds up `loss_fn` terms of `self.f`'s outputs (`batches_tasks`:
+MAML, FOMAML, Meta-SGD, MAML++) also run it once for all tasks with a model that carries a task
+axis (`batched.BatchedModel`), the whole step compiled by XLA (path "xla"): the same
+meta-gradient, 1.3-1.7x faster, after a compile of 2-20 s instead of 1-10 s. `meta_train` takes it
+for long runs (path="auto"); if the model's layers do not allow it, or XLA fails to compile it,
+the "vectorized" path runs and `path_note` says why.
 
 The outer update is `outer_step`. `MetaGradientLearner` makes it a step of an optimizer
 (Adam with rate beta) on the meta-gradient, for every learner but Reptile, which moves theta
@@ -30,13 +36,16 @@ toward the adapted weights instead. `SGDAdaptation` is the one place for "adapts
 `inner_steps` SGD steps of size alpha" (MAML, Reptile, the baselines).
 """
 
+import copy
 import functools
+import re
+import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from .. import checks
+from .. import batched, checks
 from ..functional import FunctionalModel, mse, sgd_path
 
 
@@ -70,6 +79,16 @@ def guarded_update(loss, check, update, variables):
     return tf.cond(all_finite(check + [loss]), apply, lambda: nan)
 
 
+COMPILE_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.InternalError)
+
+
+def _first_words(error):
+    """The informative line of a TensorFlow error (a traced one starts with "in user code:")."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    named = [line.split(": ", 1)[1] for line in lines if re.match(r"^\w+Error: ", line)]
+    return (named or [line for line in lines if line != "in user code:"] or [type(error).__name__])[0][:200]
+
+
 def make_optimizer(optimizer, beta, **options):
     if optimizer is None:
         optimizer = keras.optimizers.Adam(checks.positive_number("beta", beta), **options)
@@ -86,6 +105,8 @@ class Learner:
     adapts_by_steps = False  # adaptation is a sequence of steps (False: one forward pass)
     inner_steps = 0  # adaptation steps in the meta-objective (0: one forward pass, or none)
     eval_chunk = 100  # tasks per compiled call when evaluating or predicting
+    batches_tasks = False  # task_loss adds up loss_fn terms of self.f: it can take all tasks at once
+    PATHS = ("xla", "vectorized")
 
     def __init__(self, model, *, loss=mse):
         self.f = FunctionalModel(model)
@@ -93,8 +114,8 @@ class Learner:
         self.loss_fn = loss
         self.dtype = self.f.variables[0].dtype
         self._checked_shapes = set()
-        self._compiled_step = tf.function(self.outer_step)
-        self._compiled_gradient = tf.function(self.meta_loss_and_gradient)
+        self._xla_gradient = tf.function(self.batched_loss_and_gradient, jit_compile=True)
+        self.path = "vectorized"  # traces in about a second; meta_train takes "xla" for long runs
         self._compiled_curve = tf.function(self._curve, reduce_retracing=True)
         self._compiled_predict = tf.function(self._predict, reduce_retracing=True)
 
@@ -170,6 +191,48 @@ class Learner:
         alpha = self.alpha if alpha is None else checks.positive_number("alpha", alpha)
         return tf.constant(alpha, self.dtype)
 
+    # --- the path of the meta-step -----------------------------------------------------
+    @property
+    def path(self):
+        """How `meta_step` computes the meta-gradient: "xla" (all tasks at once through a
+        task-batched model, compiled by XLA) or "vectorized" (tf.vectorized_map over tasks)."""
+        return self._path
+
+    @path.setter
+    def path(self, path):
+        if path not in self.PATHS:
+            raise ValueError(f"path must be one of {self.PATHS}, got {path!r}")
+        reason = path == "xla" and self.xla_unsupported()
+        if reason:
+            raise ValueError(f"{self.name} cannot take the XLA path: {reason}; use path='vectorized'")
+        self._path, self._xla_ran, self.path_note = path, False, path
+        xla = path == "xla"  # the whole step, optimizer included, in one XLA program
+        self._compiled_step = tf.function(self.outer_step, jit_compile=xla)  # traced anew for the new path
+        self._compiled_gradient = tf.function(self.gradient_on_path, jit_compile=xla)
+        self._compiled_vectorized = tf.function(self.meta_loss_and_gradient)
+
+    def xla_unsupported(self):
+        """Why the XLA path cannot run this learner (a sentence), or None when it can."""
+        if not self.batches_tasks:
+            return f"{self.name}'s task functions run one task at a time"
+        return batched.unsupported(self.model)
+
+    def _run_compiled(self, which, *tensors):
+        """self._compiled_<which>(*tensors); if XLA cannot compile the step, fall back to the
+        vectorized path once, with a warning, and say so in `path_note`."""
+        try:
+            result = getattr(self, f"_compiled_{which}")(*tensors)
+        except COMPILE_ERRORS as error:
+            if self._path != "xla" or self._xla_ran:
+                raise
+            why = _first_words(error)
+            self.path = "vectorized"
+            self.path_note = f"vectorized: XLA could not compile the meta-step ({why})"
+            warnings.warn(f"{self.name}: {self.path_note}", stacklevel=3)
+            result = getattr(self, f"_compiled_{which}")(*tensors)
+        self._xla_ran = True
+        return result
+
     # --- meta-training ------------------------------------------------------------------
     @staticmethod
     def map_tasks(fn, tensors, vectorized=True):
@@ -191,17 +254,50 @@ class Learner:
         grads = tape.gradient(loss, params, unconnected_gradients=tf.UnconnectedGradients.ZERO)
         return loss, grads
 
-    def meta_gradient(self, episode, mode="vectorized"):
+    def gradient_on_path(self, sx, sy, qx, qy, vectorized=True):
+        """meta_loss_and_gradient, or its task-batched twin when the learner's path is "xla" (and
+        `vectorized`: the eager loop is always the plain one); the caller compiles it."""
+        if vectorized and self._path == "xla":
+            return self.batched_loss_and_gradient(sx, sy, qx, qy)
+        return self.meta_loss_and_gradient(sx, sy, qx, qy, vectorized)
+
+    def batched_loss_and_gradient(self, sx, sy, qx, qy):
+        """The meta-loss and its gradient as `meta_loss_and_gradient` computes them, with every
+        task at once: `task_loss` runs once on [T, ...] arrays, with theta repeated T times and
+        self.f replaced by the same model with a task axis (batched.BatchedModel). Its loss_fn
+        is T times the mean over tasks, i.e. the sum of the tasks' losses, so each task's inner
+        gradient is that task's own; the result is divided by T again. Meta-parameters that are
+        not the model's weights (learned step sizes) are shared by all tasks, as they are."""
+        params = self.params()
+        T, n = sx.shape[0], len(self.f.variables)
+        each_task = copy.copy(self)
+        each_task.f = batched.BatchedModel(self.model, training=self.f.training)
+        each_task.loss_fn = lambda y, prediction: T * self.loss_fn(y, prediction)
+        with tf.GradientTape() as tape:
+            tape.watch(params)
+            tiled = [tf.repeat(p[None], T, axis=0) for p in params[:n]] + params[n:]
+            loss = each_task.task_loss(tiled, sx, sy, qx, qy) / T
+        grads = tape.gradient(loss, params, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        return loss, grads
+
+    def meta_gradient(self, episode, mode=None):
         """(meta-loss, gradient w.r.t. the meta-parameters) without updating anything.
 
-        mode "vectorized": vectorized_map inside tf.function; "loop": eager per-task loop.
+        mode "xla": all tasks at once, compiled by XLA; "vectorized": vectorized_map inside
+        tf.function; "loop": eager per-task loop; None: the learner's `path`.
         """
-        if mode not in ("vectorized", "loop"):
-            raise ValueError(f"mode must be 'vectorized' or 'loop', got {mode!r}")
+        if mode not in (None, "xla", "vectorized", "loop"):
+            raise ValueError(f"mode must be 'xla', 'vectorized', 'loop' or None, got {mode!r}")
+        if mode == "xla" and self.xla_unsupported():
+            raise ValueError(f"{self.name} cannot take the XLA path: {self.xla_unsupported()}")
         self.check_episode(episode)
         tensors = as_tensors(episode, self.dtype)
-        if mode == "vectorized":
-            loss, grads = self._compiled_gradient(*tensors)
+        if mode == "xla":
+            loss, grads = self._xla_gradient(*tensors)
+        elif mode == "vectorized":
+            loss, grads = self._compiled_vectorized(*tensors)
+        elif mode is None:
+            loss, grads = self._run_compiled("gradient", *tensors)
         else:
             loss, grads = self.meta_loss_and_gradient(*tensors, vectorized=False)
         return float(loss), [g.numpy() for g in grads]
@@ -209,7 +305,7 @@ class Learner:
     def meta_step(self, episode):
         """One outer update on the episode's tasks; returns the meta-loss (NaN if diverged)."""
         self.check_episode(episode)
-        return float(self._compiled_step(*as_tensors(episode, self.dtype)))
+        return float(self._run_compiled("step", *as_tensors(episode, self.dtype)))
 
     def meta_step_loop(self, episode):
         """The same outer update computed eagerly task by task (the slow reference)."""
@@ -319,7 +415,7 @@ class MetaGradientLearner(Learner):
 
     def outer_step(self, sx, sy, qx, qy, vectorized=True):
         """One optimizer step on the meta-gradient, guarded against non-finite values."""
-        loss, grads = self.meta_loss_and_gradient(sx, sy, qx, qy, vectorized)
+        loss, grads = self.gradient_on_path(sx, sy, qx, qy, vectorized)
         return guarded_update(loss, grads, lambda: self.optimizer.apply(grads, self.meta_parameters),
                               self.meta_parameters + self.optimizer.variables)
 

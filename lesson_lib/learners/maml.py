@@ -18,6 +18,8 @@ from .base import MetaGradientLearner, SGDAdaptation
 class MAML(SGDAdaptation, MetaGradientLearner):
     """`MAML(model, alpha=0.01, inner_steps=1, second_order=True)`; any Keras model works."""
 
+    batches_tasks = True  # task_loss is loss_fn of self.f's outputs: the XLA path can run it
+
     def __init__(self, model, *, alpha=0.01, inner_steps=1, second_order=True, optimizer=None,
                  beta=1e-3, loss=mse):
         super().__init__(model, alpha=alpha, inner_steps=inner_steps, optimizer=optimizer, beta=beta,

@@ -96,6 +96,7 @@ class StepSizeLearner(MetaGradientLearner):
     `step_sizes`, `inner_steps` and `second_order`, then call `build_optimizer()`."""
 
     adapts_by_steps = True
+    batches_tasks = True  # task_loss adds up loss_fn terms of self.f's outputs (the XLA path)
     step_sizes = None
 
     @property

@@ -1,0 +1,52 @@
+"""Milliseconds per meta-iteration of MAML on the papers' conv4 (Omniglot 5-way 1-shot, K = Q = 1,
+meta-batch 32, alpha 0.4, 1 inner step; the recipe's learner, second and first order) on each
+path: "xla", "vectorized" and, with --loop, the eager per-task loop. Random images of Omniglot's
+28 x 28 x 1 shape: the arithmetic is what is timed, and the peers in ../shared/peers time the same.
+`compile_seconds` is the first call's time. The arithmetic floor: a second-order iteration is
+about 10 GFLOP, 45-85 ms at the 120-240 GFLOP/s float32 matmul reaches on a 2-core laptop.
+"""
+
+import numpy as np
+
+from ..recipes import omniglot as recipes
+from ..tasks import Episode
+from .options import wanted
+from .table import Table
+from .throughput import time_paths
+
+HELP = "conv4 (Omniglot) MAML: ms per meta-iteration on each path"
+META_BATCH, WAYS, SIZE = 32, 5, 28
+LEARNERS = ("MAML", "FOMAML")
+
+
+def add_arguments(parser):
+    parser.add_argument("--seconds", type=float, default=20.0, help="timing budget per compiled path")
+    parser.add_argument("--loop", action="store_true", help="also time the eager per-task loop (about 2 s "
+                        "per iteration)")
+
+
+def random_episodes(count, seed):
+    """`count` 5-way 1-shot meta-batches of uniform random images (the real shapes)."""
+    rng = np.random.default_rng(seed)
+    labels = np.broadcast_to(np.eye(WAYS, dtype=np.float32), (META_BATCH, WAYS, WAYS))
+    image = lambda: rng.random((META_BATCH, WAYS, SIZE, SIZE, 1), dtype=np.float32)  # noqa: E731
+    return [Episode(image(), labels, image(), labels) for _ in range(count)]
+
+
+def run(args):
+    rows = []
+    episodes = random_episodes(4, args.seed)
+    table = Table([("learner", "learner"), ("path", "path"), ("ms / iteration", "ms_per_iteration"),
+                   ("compile s", "compile_seconds")],
+                  title=f"conv4 MAML, {WAYS}-way, K = Q = 1, meta-batch {META_BATCH}, 1 inner step")
+    for name in filter(lambda n: wanted(n, args), LEARNERS):
+        learner = recipes.learner(name, ways=WAYS, seed=args.seed)
+        timed = time_paths(learner, episodes, args.seconds, args.seconds if args.loop else 0.0)
+        for path, rate, compile_seconds in timed:
+            if path == "loop" and not args.loop:
+                continue
+            rows.append({"workload": f"conv4 {name}, {WAYS}-way, K = Q = 1, meta-batch {META_BATCH}",
+                         "learner": name, "path": path, "ms_per_iteration": round(1000 / rate, 1),
+                         "compile_seconds": None if compile_seconds is None else round(compile_seconds, 2)})
+            table.row(rows[-1])
+    return rows
