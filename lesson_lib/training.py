@@ -78,7 +78,7 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
 
     path: how the meta-steps run (Learner.path): "xla", "vectorized", or "auto", XLA for a run of
     at least LONG_RUN_ITERATIONS iterations or LONG_RUN_SECONDS seconds when the learner has it.
-    `history.path` (and the checkpoint's manifest) says which ran.
+    `history.path` (and the checkpoint manifest's meta_step_path) says which ran.
     """
     if iterations is None and max_seconds is None:
         raise ValueError("iterations may be None (no limit) only with a max_seconds budget")
@@ -151,5 +151,5 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
         checkpoints.save(checkpoint, learner, iterations=len(history.losses),
                          final_loss=history.losses[-1] if history.losses else None,
                          train_seconds=history.seconds - history.eval_seconds, stopped=history.stopped,
-                         meta_batch=meta_batch, K=K, path=history.path, **manifest)
+                         meta_batch=meta_batch, K=K, meta_step_path=history.path, **manifest)
     return history
