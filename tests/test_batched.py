@@ -174,3 +174,23 @@ def test_meta_train_takes_the_xla_path_for_long_runs_only():
         meta_train(asked, tasks, 2, path="fast", progress=False)
     with pytest.raises(ValueError, match="cannot take the XLA path"):
         meta_train(reptile, tasks, 2, path="xla", progress=False)
+
+
+def test_a_subclass_that_redefines_task_loss_must_declare_batching_again():
+    class QueryOnly(MAML):  # concatenates along the task axis if run batched: must not take the path
+        def task_loss(self, theta, sx, sy, qx, qy):
+            return self.loss_fn(tf.concat([sy, qy], 0), self.f(theta, tf.concat([sx, qx], 0)))
+
+    learner = QueryOnly(mlp(hidden=(8,)))
+    assert "QueryOnly redefines task_loss" in learner.xla_unsupported()
+
+    class Declared(QueryOnly):
+        batches_tasks = True
+
+    assert Declared(mlp(hidden=(8,))).xla_unsupported() is None
+    assert MAMLPlus(mlp(hidden=(8,)), multi_step_loss=True, iterations=5).xla_unsupported() is None
+
+
+def test_a_loss_that_is_not_a_mean_keeps_the_vectorized_path():
+    summed = MAML(mlp(hidden=(8,)), loss=lambda y, p: tf.reduce_sum(tf.square(y - p)))
+    assert "is not one of the kit's means" in summed.xla_unsupported()

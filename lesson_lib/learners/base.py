@@ -46,7 +46,7 @@ import numpy as np
 import tensorflow as tf
 
 from .. import batched, checks
-from ..functional import FunctionalModel, mse, sgd_path
+from ..functional import FunctionalModel, cross_entropy, mse, sgd_path
 
 
 def as_tensors(episode, dtype):
@@ -79,6 +79,9 @@ def guarded_update(loss, check, update, variables):
     return tf.cond(all_finite(check + [loss]), apply, lambda: nan)
 
 
+# Losses that are the mean over every point given: on [T, ...] arrays, the mean of T tasks' own losses
+# (equal sizes), so T times it is their sum (the XLA path's batched loss).
+MEAN_LOSSES = (mse, cross_entropy)
 COMPILE_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.InternalError)
 
 
@@ -106,6 +109,7 @@ class Learner:
     inner_steps = 0  # adaptation steps in the meta-objective (0: one forward pass, or none)
     eval_chunk = 100  # tasks per compiled call when evaluating or predicting
     batches_tasks = False  # task_loss adds up loss_fn terms of self.f: it can take all tasks at once
+    # (declared by the class that defines task_loss: a subclass redefining it must declare it again)
     PATHS = ("xla", "vectorized")
 
     def __init__(self, model, *, loss=mse):
@@ -215,6 +219,15 @@ class Learner:
         """Why the XLA path cannot run this learner (a sentence), or None when it can."""
         if not self.batches_tasks:
             return f"{self.name}'s task functions run one task at a time"
+        mro = type(self).__mro__
+        loss_owner = next(c for c in mro if "task_loss" in c.__dict__)
+        declared = next(c for c in mro if "batches_tasks" in c.__dict__)
+        if not issubclass(declared, loss_owner):  # a subclass changed task_loss: it must say so again
+            return (f"{loss_owner.__name__} redefines task_loss without declaring batches_tasks = True "
+                    "(set it if its task_loss only adds up loss_fn terms of self.f's outputs)")
+        if self.loss_fn not in MEAN_LOSSES:
+            return (f"its loss {getattr(self.loss_fn, '__name__', self.loss_fn)!r} is not one of the kit's "
+                    "means over points (functional.mse, functional.cross_entropy)")
         return batched.unsupported(self.model)
 
     def _run_compiled(self, which, *tensors):
@@ -265,14 +278,15 @@ class Learner:
         """The meta-loss and its gradient as `meta_loss_and_gradient` computes them, with every
         task at once: `task_loss` runs once on [T, ...] arrays, with theta repeated T times and
         self.f replaced by the same model with a task axis (batched.BatchedModel). Its loss_fn
-        is T times the mean over tasks, i.e. the sum of the tasks' losses, so each task's inner
-        gradient is that task's own; the result is divided by T again. Meta-parameters that are
-        not the model's weights (learned step sizes) are shared by all tasks, as they are."""
+        is T times the loss over all tasks' points, a mean (MEAN_LOSSES), so it is the sum of the
+        tasks' own losses and each task's inner gradient is that task's own; the result is
+        divided by T again. Meta-parameters that are not the model's weights (learned step
+        sizes) are shared by all tasks, as they are."""
         params = self.params()
         T, n = sx.shape[0], len(self.f.variables)
         each_task = copy.copy(self)
         each_task.f = batched.BatchedModel(self.model, training=self.f.training)
-        each_task.loss_fn = lambda y, prediction: T * self.loss_fn(y, prediction)
+        each_task.loss_fn = lambda y, prediction: T * self.loss_fn(y, prediction)  # a mean: see MEAN_LOSSES
         with tf.GradientTape() as tape:
             tape.watch(params)
             tiled = [tf.repeat(p[None], T, axis=0) for p in params[:n]] + params[n:]

@@ -40,6 +40,7 @@ class MAMLPlus(StepSizeLearner):
     cosine_outer=True, iterations=N)`: MAML with MAML++'s switches (all off: MAML)."""
 
     name = "MAML++"
+    batches_tasks = True  # its task_loss (with MSL, a weighted sum of query losses) adds up loss_fn terms
 
     def __init__(self, model, *, alpha=0.01, inner_steps=5, multi_step_loss=False, learned_step_sizes=False,
                  cosine_outer=False, iterations=None, msl_iterations=None, second_order=True,
