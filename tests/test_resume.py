@@ -1,7 +1,8 @@
 """Resumable meta-training (lesson_lib.resume through meta_train's `resume=`): a run stopped part
 way and continued in a fresh process state ends bit-identical to an uninterrupted run of the same
 seed: weights, optimizer state, losses and evaluations. Made for every kind of learner state:
-Adam's moments (MAML), Reptile's own iteration counter, a cosine schedule (MAML++)."""
+Adam's moments (MAML), Reptile's own iteration counter, a cosine schedule (MAML++); and on the
+XLA path (the one long runs take) as on the vectorized one."""
 
 import numpy as np
 import pytest
@@ -11,22 +12,24 @@ from lesson_lib.tasks import Sinusoid
 from lesson_lib.training import meta_train
 
 
-def run(name, iterations, resume=None, stop_after=None):
+def run(name, iterations, resume=None, stop_after=None, path="auto"):
     """Train a fresh learner on a fresh family; with stop_after, first train that far and start over
     from the saved state with new objects (what a new process does)."""
     if stop_after is not None:
         meta_train(recipes.learner(name), Sinusoid(seed=1), stop_after, meta_batch=4, K=5, eval_every=3,
-                   resume=resume, save_every=2, progress=False)
+                   resume=resume, save_every=2, progress=False, path=path)
     learner, tasks = recipes.learner(name), Sinusoid(seed=1)
     history = meta_train(learner, tasks, iterations, meta_batch=4, K=5, eval_every=3, resume=resume,
-                         save_every=2, progress=False)
+                         save_every=2, progress=False, path=path)
     return learner, history
 
 
-@pytest.mark.parametrize("name", ["MAML", "Reptile", "MAML++"])
-def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, name):
-    straight, history = run(name, 9)
-    resumed, continued = run(name, 9, resume=tmp_path / "state.npz", stop_after=5)
+@pytest.mark.parametrize("name,path", [("MAML", "auto"), ("Reptile", "auto"), ("MAML++", "auto"),
+                                       ("MAML", "xla")])
+def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, name, path):
+    straight, history = run(name, 9, path=path)
+    resumed, continued = run(name, 9, resume=tmp_path / "state.npz", stop_after=5, path=path)
+    assert history.path == continued.path == ("xla" if path == "xla" else "vectorized")
     assert continued.iterations == list(range(1, 10)) == history.iterations
     assert continued.losses == history.losses
     assert [e[0] for e in continued.evaluations] == [3, 6, 9]
