@@ -91,7 +91,8 @@ class BatchedModel:
             return None
         if id(variable) in self._index:
             return weights[self._index[id(variable)]]
-        return tf.convert_to_tensor(variable)[None]  # a frozen weight: the same for every task
+        tasks = weights[0].shape[0]  # a frozen weight (trainable=False): the same for every task
+        return tf.repeat(tf.convert_to_tensor(variable)[None], tasks, axis=0)
 
     def __call__(self, weights, x):
         for layer in self.layers:
@@ -144,7 +145,7 @@ class BatchedModel:
         exact-to-second-order BatchNormalization computes them."""
         axes = list(range(1, len(x.shape) - 1))
         shape = tf.concat([[tf.shape(x)[0]], tf.ones([len(axes)], tf.int32), [tf.shape(x)[-1]]], 0)
-        if self.training:
+        if self.training and layer.trainable:  # Keras runs a frozen batch norm on its moving statistics
             mean = tf.reduce_mean(x, axis=axes, keepdims=True)
             variance = tf.reduce_mean(tf.square(x - mean), axis=axes, keepdims=True)
         else:

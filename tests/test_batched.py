@@ -13,6 +13,7 @@ from test_fewshot_learners import small_episode
 
 from lesson_lib.batched import BatchedModel, unsupported
 from lesson_lib.functional import FunctionalModel, cross_entropy
+from lesson_lib.layers import BatchNormalization
 from lesson_lib.learners import MAML, MAMLPlus, MetaSGD, Reptile
 from lesson_lib.models import conv4, mlp
 from lesson_lib.tasks import Sinusoid
@@ -27,12 +28,26 @@ def pooled_model(dtype="float64"):
                              layers.Flatten(dtype=dtype), layers.Dense(4, activation="tanh", dtype=dtype)])
 
 
+def partly_frozen(dtype="float64"):
+    """An MLP whose first Dense and batch norm are frozen (trainable=False): the same for every task,
+    and the frozen batch norm runs on its moving statistics, as Keras runs it."""
+    model = mlp(hidden=(8, 8), batch_norm=True, dtype=dtype, seed=6)
+    kinds = keras.layers.Dense | BatchNormalization
+    frozen = [layer for layer in model.layers if isinstance(layer, kinds)][:2]
+    for layer in frozen:
+        layer.trainable = False
+    frozen[1].moving_mean.assign(np.linspace(-1, 1, 8))
+    frozen[1].moving_variance.assign(np.linspace(0.5, 2, 8))
+    return model
+
+
 MODELS = {
     "mlp": (lambda: mlp(hidden=(8, 8), activation="tanh", dtype="float64", seed=1), (5, 1)),
     "mlp with batch norm": (
         lambda: mlp(hidden=(8,), batch_norm=True, dtype="float64", api="functional", seed=2), (5, 1)),
     "conv4": (lambda: conv4(ways=3, filters=4, image_size=9, dtype="float64", seed=3), (4, 9, 9, 1)),
     "pooled": (pooled_model, (4, 8, 8, 2)),
+    "partly frozen": (partly_frozen, (5, 1)),
 }
 
 
