@@ -79,6 +79,7 @@ def skip_model():
     return keras.Model(x, keras.layers.Concatenate()([h, x]))
 
 
+@pytest.mark.filterwarnings("ignore:second-order MAML through keras.layers.BatchNormalization")
 @pytest.mark.parametrize("build,words", [
     (skip_model, "not a chain"),
     (lambda: keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.BatchNormalization()]),
