@@ -98,8 +98,7 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
     done = training_state.load(resume, learner, tasks, history) if resume and Path(resume).exists() else 0
     start = time.perf_counter() - history.seconds  # time already spent counts towards max_seconds
     bar = tqdm(total=iterations, initial=done, desc=f"meta-training {learner.name} ({learner.path})",
-               disable=not progress,
-               mininterval=0.5)
+               disable=not progress, mininterval=0.5)
     consistent = False  # whether the weights are those after a whole step (worth saving)
     try:
         for i in itertools.count(done + 1) if iterations is None else range(done + 1, iterations + 1):

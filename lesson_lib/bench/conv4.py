@@ -41,10 +41,8 @@ def run(args):
                   title=f"conv4 MAML, {WAYS}-way, K = Q = 1, meta-batch {META_BATCH}, 1 inner step")
     for name in filter(lambda n: wanted(n, args), LEARNERS):
         learner = recipes.learner(name, ways=WAYS, seed=args.seed)
-        timed = time_paths(learner, episodes, args.seconds, args.seconds if args.loop else 0.0)
-        for path, rate, compile_seconds in timed:
-            if path == "loop" and not args.loop:
-                continue
+        for path, rate, compile_seconds in time_paths(learner, episodes, args.seconds,
+                                                      args.seconds if args.loop else None):
             rows.append({"workload": f"conv4 {name}, {WAYS}-way, K = Q = 1, meta-batch {META_BATCH}",
                          "learner": name, "path": path, "ms_per_iteration": round(1000 / rate, 1),
                          "compile_seconds": None if compile_seconds is None else round(compile_seconds, 2)})

@@ -34,10 +34,10 @@ def its_per_second(step, episodes, seconds):
     return done / (time.perf_counter() - start)
 
 
-def time_paths(learner, episodes, seconds, loop_seconds):
+def time_paths(learner, episodes, seconds, loop_seconds=None):
     """[(path, iterations per second, compile seconds or None)] for each path `learner` has:
-    its compiled paths (xla when it supports it, vectorized), then the eager loop. Leaves the
-    learner on its own default path."""
+    its compiled paths (xla when it supports it, vectorized), then, given `loop_seconds`, the
+    eager loop. Leaves the learner on its own default path."""
     default = learner.path
     paths = (["xla"] if not learner.xla_unsupported() else []) + ["vectorized"]
     results = []
@@ -50,7 +50,8 @@ def time_paths(learner, episodes, seconds, loop_seconds):
             raise RuntimeError(f"{learner.name}: the {path} path did not run ({learner.path_note})")
         results.append((path, its_per_second(learner.meta_step, episodes, seconds), compile_seconds))
     learner.path = default
-    results.append(("loop", its_per_second(learner.meta_step_loop, episodes, loop_seconds), None))
+    if loop_seconds:
+        results.append(("loop", its_per_second(learner.meta_step_loop, episodes, loop_seconds), None))
     return results
 
 

@@ -118,7 +118,8 @@ class Learner:
         self.loss_fn = loss
         self.dtype = self.f.variables[0].dtype
         self._checked_shapes = set()
-        self._xla_gradient = tf.function(self.batched_loss_and_gradient, jit_compile=True)
+        self._compiled_gradients = {"xla": tf.function(self.batched_loss_and_gradient, jit_compile=True),
+                                    "vectorized": tf.function(self.meta_loss_and_gradient)}
         self.path = "vectorized"  # traces in about a second; meta_train takes "xla" for long runs
         self._compiled_curve = tf.function(self._curve, reduce_retracing=True)
         self._compiled_predict = tf.function(self._predict, reduce_retracing=True)
@@ -212,8 +213,6 @@ class Learner:
         self._path, self._xla_ran, self.path_note = path, False, path
         xla = path == "xla"  # the whole step, optimizer included, in one XLA program
         self._compiled_step = tf.function(self.outer_step, jit_compile=xla)  # traced anew for the new path
-        self._compiled_gradient = tf.function(self.gradient_on_path, jit_compile=xla)
-        self._compiled_vectorized = tf.function(self.meta_loss_and_gradient)
 
     def xla_unsupported(self):
         """Why the XLA path cannot run this learner (a sentence), or None when it can."""
@@ -230,11 +229,15 @@ class Learner:
                     "means over points (functional.mse, functional.cross_entropy)")
         return batched.unsupported(self.model)
 
+    def _compiled(self, which):
+        """The compiled meta-step ("step") or meta-gradient ("gradient") of the current path."""
+        return self._compiled_step if which == "step" else self._compiled_gradients[self._path]
+
     def _run_compiled(self, which, *tensors):
-        """self._compiled_<which>(*tensors); if XLA cannot compile the step, fall back to the
+        """self._compiled(which)(*tensors); if XLA cannot compile it, fall back to the
         vectorized path once, with a warning, and say so in `path_note`."""
         try:
-            result = getattr(self, f"_compiled_{which}")(*tensors)
+            result = self._compiled(which)(*tensors)
         except COMPILE_ERRORS as error:
             if self._path != "xla" or self._xla_ran:
                 raise
@@ -242,7 +245,7 @@ class Learner:
             self.path = "vectorized"
             self.path_note = f"vectorized: XLA could not compile the meta-step ({why})"
             warnings.warn(f"{self.name}: {self.path_note}", stacklevel=3)
-            result = getattr(self, f"_compiled_{which}")(*tensors)
+            result = self._compiled(which)(*tensors)
         self._xla_ran = True
         return result
 
@@ -269,7 +272,7 @@ class Learner:
 
     def gradient_on_path(self, sx, sy, qx, qy, vectorized=True):
         """meta_loss_and_gradient, or its task-batched twin when the learner's path is "xla" (and
-        `vectorized`: the eager loop is always the plain one); the caller compiles it."""
+        `vectorized`: the eager loop is always the plain one); outer_step calls it, compiled."""
         if vectorized and self._path == "xla":
             return self.batched_loss_and_gradient(sx, sy, qx, qy)
         return self.meta_loss_and_gradient(sx, sy, qx, qy, vectorized)
@@ -302,16 +305,14 @@ class Learner:
         """
         if mode not in (None, "xla", "vectorized", "loop"):
             raise ValueError(f"mode must be 'xla', 'vectorized', 'loop' or None, got {mode!r}")
-        if mode == "xla" and self.xla_unsupported():
-            raise ValueError(f"{self.name} cannot take the XLA path: {self.xla_unsupported()}")
+        if mode == "xla" and (reason := self.xla_unsupported()):
+            raise ValueError(f"{self.name} cannot take the XLA path: {reason}")
         self.check_episode(episode)
         tensors = as_tensors(episode, self.dtype)
-        if mode == "xla":
-            loss, grads = self._xla_gradient(*tensors)
-        elif mode == "vectorized":
-            loss, grads = self._compiled_vectorized(*tensors)
-        elif mode is None:
+        if mode is None:
             loss, grads = self._run_compiled("gradient", *tensors)
+        elif mode != "loop":
+            loss, grads = self._compiled_gradients[mode](*tensors)
         else:
             loss, grads = self.meta_loss_and_gradient(*tensors, vectorized=False)
         return float(loss), [g.numpy() for g in grads]
