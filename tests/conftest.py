@@ -36,7 +36,8 @@ def fake_images():
 
 
 NOTEBOOK, BROWSER = pytest.mark.notebooks, pytest.mark.browser
-BROWSER_RUN = pytest.StashKey[list]()
+BROWSER_RUN = pytest.StashKey[tuple]()
+BROWSER_LOG = ROOT / "test-artifacts" / "browser-suite.log"
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects by marker
@@ -85,9 +86,12 @@ def run_once(session):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session):
-    """Browser tests selected together with others run in their own pytest process at the end:
-    Playwright's sync API leaves its event loop marked as running in the process that used it,
-    and in-process widget tests after it would schedule their redraws on a loop that never turns."""
+    """Browser tests selected together with others run in their own pytest process, started now and
+    run beside the rest (the two share the machine's cores; most of a browser test's time is a lesson's
+    kernel or the browser, not this process): Playwright's sync API leaves its event loop marked as
+    running in the process that used it, and in-process widget tests after it would schedule their
+    redraws on a loop that never turns. Its output goes to test-artifacts/browser-suite.log and is
+    printed when the rest has finished."""
     lessons = run_once(session)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if lessons and reporter:
@@ -96,17 +100,32 @@ def pytest_collection_finish(session):
     items = session.items
     browser = [item for item in items if item.get_closest_marker("browser")]
     if browser and len(browser) < len(items):
-        session.config.stash[BROWSER_RUN] = [item.nodeid for item in browser]
         items[:] = [item for item in items if not item.get_closest_marker("browser")]
         session.config.hook.pytest_deselected(items=browser)
+        if session.config.option.collectonly:
+            return
+        BROWSER_LOG.parent.mkdir(parents=True, exist_ok=True)
+        log = BROWSER_LOG.open("w")
+        process = subprocess.Popen([sys.executable, "-m", "pytest", *[item.nodeid for item in browser]],
+                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        session.config.stash[BROWSER_RUN] = (process, log)
+        if reporter:
+            reporter.write_line(f"{len(browser)} browser tests run beside these, in their own process "
+                                f"(pid {process.pid}); their report: {BROWSER_LOG.relative_to(ROOT)}")
 
 
 def pytest_sessionfinish(session, exitstatus):
-    nodeids = session.config.stash.get(BROWSER_RUN, None)
-    if not nodeids or session.config.option.collectonly:
+    """Wait for the browser tests' process (stopped if this session was interrupted), print its
+    report, and fail the session when it failed."""
+    started = session.config.stash.get(BROWSER_RUN, None)
+    if not started:
         return
-    print(f"\n\n=== {len(nodeids)} browser tests, in their own process ===", flush=True)
-    done = subprocess.run([sys.executable, "-m", "pytest", *nodeids], cwd=ROOT)
-    if done.returncode not in (0, 5):  # 5: nothing collected
-        session.exitstatus = done.returncode
-
+    process, log = started
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        process.terminate()
+    print(f"\n\n=== browser tests, in their own process (pid {process.pid}) ===", flush=True)
+    returncode = process.wait()
+    log.close()
+    print(BROWSER_LOG.read_text(), flush=True)
+    if returncode not in (0, 5):  # 5: nothing collected
+        session.exitstatus = returncode
