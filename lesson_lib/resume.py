@@ -6,7 +6,8 @@ The training state is one .npz file, written atomically (temp file + rename):
 - its outer optimizer's variables (Adam's step count and moments, a schedule's position);
 - the task family's random generator state (`tasks.rng`), so the next meta-batches are the ones
   the uninterrupted run would have drawn;
-- the history so far (iterations, losses, evaluations, seconds), as JSON.
+- the history so far (iterations, losses, evaluations, seconds, and each run: first and last
+  iteration, seconds, start time, how it stopped), as JSON.
 """
 
 import json
@@ -37,7 +38,7 @@ def save(path, learner, tasks, history):
              "rng": tasks.rng.bit_generator.state,
              "history": {"iterations": history.iterations, "losses": history.losses,
                          "evaluations": history.evaluations, "seconds": history.seconds,
-                         "eval_seconds": history.eval_seconds}}
+                         "eval_seconds": history.eval_seconds, "runs": history.runs}}
     arrays["about"] = np.array(json.dumps(about, default=float))
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
     os.close(fd)
@@ -73,4 +74,5 @@ def load(path, learner, tasks, history):
     history.losses[:] = done["losses"]
     history.evaluations[:] = [tuple(e) for e in done["evaluations"]]
     history.seconds, history.eval_seconds = done["seconds"], done["eval_seconds"]
+    history.runs[:] = done.get("runs", [])  # states written before runs were recorded have none
     return len(history.losses)

@@ -6,6 +6,7 @@ a progress bar (a widget in Jupyter, text elsewhere), records the loss, evaluate
 finite, and on KeyboardInterrupt stops cleanly, keeping what was learned.
 """
 
+import datetime
 import itertools
 import math
 import time
@@ -35,6 +36,9 @@ class History:
     eval_seconds: float = 0.0  # the part of it spent on periodic evaluation
     stopped: str = "finished"  # "finished", "time budget", "interrupted" or "diverged"
     path: str = ""  # how the meta-steps ran (Learner.path_note): "xla", or "vectorized" and why
+    # one entry per run of meta_train on this history (the first, then every resume): iterations
+    # [first, last], its wall-clock seconds, when it started (UTC) and how it stopped
+    runs: list = field(default_factory=list)
 
 
 # A run this long repays XLA's compile (2-20 s, against 1-10 s for the vectorized path), so
@@ -96,7 +100,11 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
     choose_path(learner, path, iterations, max_seconds)
     history = History()
     done = training_state.load(resume, learner, tasks, history) if resume and Path(resume).exists() else 0
+    previous_seconds = history.seconds
     start = time.perf_counter() - history.seconds  # time already spent counts towards max_seconds
+    run = {"first": done + 1, "last": done, "seconds": 0.0, "stopped": "",
+           "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
+    history.runs.append(run)
     bar = tqdm(total=iterations, initial=done, desc=f"meta-training {learner.name} ({learner.path})",
                disable=not progress, mininterval=0.5)
     consistent = False  # whether the weights are those after a whole step (worth saving)
@@ -128,8 +136,10 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
             elif i % 100 == 0:
                 bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
             bar.update(1)
+            run["last"] = i
             if resume is not None and i % save_every == 0:
                 history.seconds = time.perf_counter() - start
+                run["seconds"] = round(history.seconds - previous_seconds, 1)
                 training_state.save(resume, learner, tasks, history)
             if max_seconds is not None and time.perf_counter() - start - history.eval_seconds > max_seconds:
                 history.stopped = "time budget"
@@ -143,6 +153,7 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
     finally:
         bar.close()
         history.seconds = time.perf_counter() - start
+        run["seconds"], run["stopped"] = round(history.seconds - previous_seconds, 1), history.stopped
         history.path = learner.path_note  # after any fallback
         if resume is not None and consistent:
             training_state.save(resume, learner, tasks, history)
@@ -150,5 +161,6 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
         checkpoints.save(checkpoint, learner, iterations=len(history.losses),
                          final_loss=history.losses[-1] if history.losses else None,
                          train_seconds=history.seconds - history.eval_seconds, stopped=history.stopped,
-                         meta_batch=meta_batch, K=K, meta_step_path=history.path, **manifest)
+                         meta_batch=meta_batch, K=K, meta_step_path=history.path, runs=history.runs,
+                         **manifest)
     return history

@@ -33,6 +33,11 @@ def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, name, path):
     assert continued.iterations == list(range(1, 10)) == history.iterations
     assert continued.losses == history.losses
     assert [e[0] for e in continued.evaluations] == [3, 6, 9]
+    # every run is recorded: the uninterrupted one, and the stopped one with its resume
+    assert [(r["first"], r["last"], r["stopped"]) for r in history.runs] == [(1, 9, "finished")]
+    assert [(r["first"], r["last"], r["stopped"]) for r in continued.runs] == [(1, 5, "finished"),
+                                                                            (6, 9, "finished")]
+    assert sum(r["seconds"] for r in continued.runs) == pytest.approx(continued.seconds, abs=0.2)
     np.testing.assert_equal([e[2] for e in continued.evaluations], [e[2] for e in history.evaluations])
     for key, value in straight.get_state().items():
         np.testing.assert_array_equal(resumed.get_state()[key], value, err_msg=key)
@@ -58,7 +63,8 @@ def test_a_state_of_another_learner_is_refused(tmp_path):
 @pytest.mark.slow  # about a minute: two tiny bench runs
 def test_bench_resume_continues_a_stopped_run(tmp_path):
     """`bench language --resume DIR` (the same option as `bench omniglot`): a second run with a larger
-    budget continues from the state the first one left, keeping its losses."""
+    budget continues from the state the first one left, keeping its losses; the manifest lists both
+    runs."""
     import json
 
     from lesson_lib import bench
@@ -67,12 +73,13 @@ def test_bench_resume_continues_a_stopped_run(tmp_path):
     state = tmp_path / language.checkpoint_name("ProtoNet").replace(".npz", ".state.npz")
     common = ["language", "--learners", "ProtoNet", "--test-episodes", "5", "--resume", str(tmp_path),
               "--save-dir", str(tmp_path)]
-    bench.main([*common, "--minutes", "0.01"])
+    bench.main([*common, "--iterations", "2"])
     with np.load(state) as saved:
         first = json.loads(str(saved["about"]))["history"]["losses"]
-    bench.main([*common, "--minutes", "0.03"])
+    bench.main([*common, "--iterations", "4"])
     with np.load(state) as saved:
         second = json.loads(str(saved["about"]))["history"]["losses"]
     manifest = json.loads((tmp_path / language.checkpoint_name("ProtoNet")).with_suffix(".json").read_text())
-    assert len(second) > len(first) >= 1 and second[:len(first)] == first
-    assert manifest["iterations"] == len(second)
+    assert len(first) == 2 and len(second) == 4 and second[:2] == first
+    assert manifest["iterations"] == 4
+    assert [(r["first"], r["last"]) for r in manifest["runs"]] == [(1, 2), (3, 4)]

@@ -24,6 +24,9 @@ def add_arguments(parser, data_dir):
     add_checkpoint_arguments(parser, data_dir)
     parser.add_argument("--minutes", type=float, default=None,
                         help="training budget per learner (default: per learner, see the family's recipes)")
+    parser.add_argument("--iterations", type=int, default=None,
+                        help="meta-iterations per learner, in place of the recipe's budget (with --minutes: "
+                             "whichever ends first); a budget that does not depend on the machine's load")
     parser.add_argument("--test-episodes", type=int, default=1000, help="test episodes per K")
     parser.add_argument("--resume", type=Path, metavar="DIR",
                         help="keep each learner's training state in DIR (every 100 iterations, and when "
@@ -32,11 +35,12 @@ def add_arguments(parser, data_dir):
 
 def train(recipes, name, args, tracking, **loader):
     """Meta-train a fresh learner for its budget (the recipe's iterations or minutes; --minutes
-    replaces either); returns (learner, manifest fields, notes)."""
+    and --iterations replace them); returns (learner, manifest fields, notes)."""
     recipe = recipes.RECIPES[name]
     learner = recipes.learner(name, seed=args.seed)
-    minutes = args.minutes if args.minutes is not None else recipe.minutes
-    iterations = recipe.iterations if args.minutes is None else None
+    asked = args.minutes is not None or args.iterations is not None
+    minutes = args.minutes if asked else recipe.minutes
+    iterations = args.iterations if asked else recipe.iterations
     notes = []
 
     def evaluate(current):
@@ -55,8 +59,8 @@ def train(recipes, name, args, tracking, **loader):
     fields = {"iterations": len(history.losses), "train_seconds": train_seconds,
               "minutes_budget": minutes, "meta_batch": recipe.meta_batch, "train_ways": recipe.ways,
               "K": recipe.K, "Q": recipe.Q, "test_steps": recipe.test_steps, "seed": args.seed,
-              "stopped": history.stopped, "accuracy_vs_seconds": [(i, round(s, 1), round(a, 4))
-                                                                  for i, s, a in history.evaluations]}
+              "stopped": history.stopped, "runs": history.runs,
+              "accuracy_vs_seconds": [(i, round(s, 1), round(a, 4)) for i, s, a in history.evaluations]}
     return learner, fields, notes
 
 
