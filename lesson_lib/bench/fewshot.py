@@ -44,7 +44,7 @@ def train(recipes, name, args, tracking, **loader):
     notes = []
 
     def evaluate(current):
-        return accuracy(current, tracking, recipe.test_steps)[0]
+        return accuracy(current, tracking, recipe.test_steps, alpha=recipe.test_alpha)[0]
 
     state = None if args.resume is None else args.resume / recipes.checkpoint_name(name).replace(".npz",
                                                                                                 ".state.npz")
@@ -58,7 +58,8 @@ def train(recipes, name, args, tracking, **loader):
     train_seconds = round(history.seconds - history.eval_seconds, 1)
     fields = {"iterations": len(history.losses), "train_seconds": train_seconds,
               "minutes_budget": minutes, "meta_batch": recipe.meta_batch, "train_ways": recipe.ways,
-              "K": recipe.K, "Q": recipe.Q, "test_steps": recipe.test_steps, "seed": args.seed,
+              "K": recipe.K, "Q": recipe.Q, "test_steps": recipe.test_steps,
+              "test_alpha": recipe.test_alpha, "seed": args.seed,
               "stopped": history.stopped, "runs": history.runs,
               "accuracy_vs_seconds": [(i, round(s, 1), round(a, 4)) for i, s, a in history.evaluations]}
     return learner, fields, notes
@@ -67,9 +68,10 @@ def train(recipes, name, args, tracking, **loader):
 def obtain(recipes, name, args, tracking, **loader):
     """The learner to score and its manifest fields: built (an untrained baseline), loaded from
     its shipped checkpoint (--from-checkpoints), or trained (and saved with --save-dir)."""
-    if name in getattr(recipes, "UNTRAINED", ()):
-        return recipes.learner(name, seed=args.seed), {"iterations": 0, "train_seconds": 0.0, "test_steps": 0,
-                                                       "accuracy_vs_seconds": []}, []
+    if name in getattr(recipes, "UNTRAINED", ()):  # scored as built, with its own steps
+        built = recipes.learner(name, seed=args.seed)
+        return built, {"iterations": 0, "train_seconds": 0.0, "accuracy_vs_seconds": [],
+                       "test_steps": built.inner_steps if built.adapts_by_steps else 0}, []
     if args.from_checkpoints:
         return (*recipes.load(name, args.data_dir), [])
     learner, fields, notes = train(recipes, name, args, tracking, **loader)
@@ -83,7 +85,7 @@ def score(recipes, name, learner, fields, episodes):
     """One row per K: accuracy (%) and its 95% half-width over the test episodes."""
     rows = []
     for K, episode in episodes.items():
-        mean, ci95 = accuracy(learner, episode, fields["test_steps"])
+        mean, ci95 = accuracy(learner, episode, fields["test_steps"], alpha=fields.get("test_alpha"))
         rows.append({"learner": name, "ways": recipes.TEST_WAYS, "shots": K,
                      "accuracy": round(100 * mean, 2), "ci95": round(100 * ci95, 2),
                      "episodes": episode.num_tasks, "train_seconds": fields["train_seconds"],

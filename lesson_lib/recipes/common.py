@@ -13,8 +13,8 @@ DATA = Path(__file__).resolve().parents[2] / "data"  # shipped checkpoints and b
 class Recipe:
     """How a learner is meta-trained: tasks per meta-batch, for how long (meta-iterations or a
     CPU budget in minutes), the N-way K-shot Q-query shape of its training episodes (None:
-    the family's default), the adaptation steps used at test time (None: as in training) and
-    how often (iterations) progress is measured during training (0: never)."""
+    the family's default), the adaptation steps and their step size used at test time (None: as
+    in training) and how often (iterations) progress is measured during training (0: never)."""
 
     meta_batch: int
     iterations: int | None = None
@@ -23,6 +23,7 @@ class Recipe:
     K: int | None = None
     Q: int | None = None
     test_steps: int | None = None
+    test_alpha: float | None = None
     eval_every: int = 0
 
 

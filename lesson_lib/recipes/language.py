@@ -11,7 +11,13 @@ training languages, testing the 8 others. Budgets are CPU minutes on a 2-core la
   the logits alpha/(NK) * z . (sum of c's support vectors - their mean over classes): a nearest
   centroid by dot product, whose sharpness alpha sets; meta-training learns the features it
   measures with. FOMAML holds the head's initial value at zero (the "zero trick" of Kao et al.
-  2022, MAML is a noisy contrastive learner): without it the first-order head collapses to chance;
+  2022, MAML is a noisy contrastive learner): without it the first-order head collapses to chance.
+  At test time both take 10 steps of alpha 1: the steps after the first fit the head to the support
+  set (logistic regression on the features), which the centroid of one step cannot do. Alpha 50 is
+  far above a multi-step descent's stability limit (about 2 / the largest curvature of the support
+  loss): its second step overshoots, and at 5 shots the query accuracy falls to chance within 5
+  steps (measured on training-language tasks as on test ones), while alpha 1 and 0.3 both settle
+  at the same accuracy;
 - ProtoNet: 19-way 1-shot training episodes with 15 queries (more ways than the test's 5, as
   its paper does);
 - in-context: a 2-block transformer started as a reader of the support set (learners.in_context)
@@ -21,6 +27,8 @@ training languages, testing the 8 others. Budgets are CPU minutes on a 2-core la
   training languages: in probes its 1-shot accuracy peaked near 150 iterations and then fell);
 - fine-tuned: the encoder pretrained to tell the 19 training languages apart, then a fresh
   5-way head fitted to the support set;
+- untrained MAML: MAML's model as built (random MLP features beside the n-gram skip, a zero head)
+  with MAML's test-time rule, 10 steps of alpha 1: what the rule gives without meta-training;
 - n-gram: character 1-3-gram profiles, nearest centroid by cosine, no meta-training.
 """
 
@@ -37,8 +45,8 @@ from ..tasks.omniglot import GlobalLabels
 from ..text_models import HashedNGrams, ngram_encoder
 from .common import DATA, Recipe, check_name, load_shipped, narrowed
 
-LEARNERS = ("MAML", "FOMAML", "ProtoNet", "in-context", "fine-tuned", "n-gram")
-UNTRAINED = ("n-gram",)  # scored as built: nothing to train or ship
+LEARNERS = ("MAML", "FOMAML", "ProtoNet", "in-context", "fine-tuned", "untrained MAML", "n-gram")
+UNTRAINED = ("untrained MAML", "n-gram")  # scored as built: nothing to train or ship
 PAPER = {}  # no published numbers for this task
 TEST_WAYS = 5
 TEST_SHOTS = (1, 5)
@@ -47,8 +55,9 @@ WORDS = 3  # words per example (1: the hard setting)
 NGRAM_BUCKETS = 4096  # hashed character 1-3-gram features of the encoder (text_models.HashedNGrams)
 
 RECIPES = {
-    "MAML": Recipe(meta_batch=8, ways=5, K=1, Q=5, test_steps=1, minutes=3, eval_every=100),
-    "FOMAML": Recipe(meta_batch=8, ways=5, K=1, Q=5, test_steps=1, minutes=3, eval_every=100),
+    "MAML": Recipe(meta_batch=8, ways=5, K=1, Q=5, test_steps=10, test_alpha=1.0, minutes=3, eval_every=100),
+    "FOMAML": Recipe(meta_batch=8, ways=5, K=1, Q=5, test_steps=10, test_alpha=1.0, minutes=3,
+                     eval_every=100),
     "ProtoNet": Recipe(meta_batch=4, ways=19, K=1, Q=15, test_steps=0, minutes=4, eval_every=50),
     "in-context": Recipe(meta_batch=8, ways=19, K=1, Q=5, test_steps=0, iterations=150, eval_every=50),
     "fine-tuned": Recipe(meta_batch=1, ways=19, K=5, Q=5, test_steps=50, minutes=2, eval_every=200),
@@ -104,6 +113,9 @@ _BUILD = {  # name -> (ways, seed, overrides) -> learner
         **o}),
     "fine-tuned": lambda ways, seed, o: TransferBaseline(encoder(seed), **{
         "num_classes": len(TRAIN_LANGUAGES), "alpha": 0.1, **o}),
+    "untrained MAML": lambda ways, seed, o: MAML(classifier(ways, seed), **{
+        "alpha": RECIPES["MAML"].test_alpha, "inner_steps": RECIPES["MAML"].test_steps, "loss": cross_entropy,
+        **o}),
     "n-gram": lambda ways, seed, o: NGramCentroid(**o),
 }
 
