@@ -10,7 +10,7 @@ import pytest
 from lesson_lib.learners import MAML
 from lesson_lib.models import mlp
 from lesson_lib.omniglot_playground import OmniglotPlayground
-from lesson_lib.recipes import arm, navigation, omniglot, sinusoid
+from lesson_lib.recipes import arm, language, navigation, omniglot, sinusoid
 from lesson_lib.tasks import Omniglot
 
 
@@ -32,6 +32,21 @@ def test_omniglot_playground_opens_each_learner_at_its_test_time_steps(fake_imag
     assert playground.steps.value == 10 and playground.alpha.value == pytest.approx(1e-3)
     playground.chooser.value = "ProtoNet"
     assert playground.steps.disabled and playground.alpha.disabled and playground.ways.max == 20
+
+
+def test_language_load_applies_the_test_rule():
+    """Language MAML and FOMAML train with 1 step of alpha 50 and are tested with the recipe's 10
+    steps of alpha 1 (their manifests); untrained MAML is built with that rule."""
+    for name in ("MAML", "FOMAML"):
+        recipe = language.RECIPES[name]
+        assert (recipe.test_steps, recipe.test_alpha) == (10, 1.0)
+        learner, manifest = language.load(name)
+        assert (learner.inner_steps, learner.alpha) == (manifest["test_steps"], manifest["test_alpha"])
+        assert (learner.inner_steps, learner.alpha) == (10, 1.0)
+        trained_with = manifest["hyperparameters"]
+        assert (trained_with["alpha"], trained_with["inner_steps"]) == (50.0, 1)
+    untrained = language.learner("untrained MAML")
+    assert (untrained.inner_steps, untrained.alpha) == (10, 1.0)
 
 
 def test_sinusoid_load_applies_the_tuned_alpha():
