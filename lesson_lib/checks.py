@@ -24,6 +24,15 @@ def integer(name, value, minimum, maximum=None):
     return int(value)
 
 
+def probability(name, value):
+    """A real number in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1], got {value!r} ({type(value).__name__})")
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
 def interval(name, value):
     """A (low, high) pair of finite numbers with low <= high."""
     try:

@@ -133,6 +133,7 @@ def test_encode_decode_round_trip(test_tasks):
     ({"split": "valid"}, "split must be 'train' or 'test'"),
     ({"words": 0}, "words must be an integer >= 1"),
     ({"length": 0}, "length must be an integer >= 1"),
+    ({"cipher": 1.5}, r"cipher must be a number in \[0, 1\]"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -175,3 +176,53 @@ def test_one_maml_meta_step(test_tasks):
     loss = maml.meta_step(episode)
     assert math.isfinite(loss) and 0.5 < loss < 5
     assert any(not np.array_equal(before[k], v) for k, v in maml.get_state().items())
+
+
+def test_cipher_zero_leaves_episodes_and_random_stream_unchanged():
+    plain, zero = Languages("train", seed=3), Languages("train", seed=3, cipher=0.0)
+    for _ in range(2):  # the second episode too: cipher 0 draws nothing from the random stream
+        a, b = plain.sample(4, 2, 3), zero.sample(4, 2, 3)
+        np.testing.assert_array_equal(a.support_x, b.support_x)
+        np.testing.assert_array_equal(a.query_x, b.query_x)
+
+
+def test_cipher_permutes_each_language_s_own_letters_consistently_within_a_task():
+    plain, ciphered = Languages("train", seed=5), Languages("train", seed=5, cipher=1.0)
+    a, b = plain.sample(6, 2, 3), ciphered.sample(6, 2, 3)
+    assert b.info["ciphered"].all()
+    np.testing.assert_array_equal(a.support_y, b.support_y)
+    np.testing.assert_array_equal(a.info["classes"], b.info["classes"])  # the same draw, then enciphered
+    T, N = a.info["classes"].shape
+    x_plain = np.concatenate([a.support_x.reshape(T, N, -1), a.query_x.reshape(T, N, -1)], axis=-1)
+    x_cipher = np.concatenate([b.support_x.reshape(T, N, -1), b.query_x.reshape(T, N, -1)], axis=-1)
+    changed = 0
+    for t in range(T):
+        for n in range(N):
+            own = set(ciphered.letter_ids[a.info["classes"][t, n]])
+            mapping = {}
+            for before, after in zip(x_plain[t, n], x_cipher[t, n], strict=True):
+                assert mapping.setdefault(before, after) == after  # one letter -> one letter, support and query
+                if before <= languages.SPACE:
+                    assert after == before  # padding, unknown and spaces stay
+                else:
+                    assert before in own and after in own  # within the language's own alphabet
+            letters = {k: v for k, v in mapping.items() if k > languages.SPACE}
+            assert len(set(letters.values())) == len(letters)  # a permutation: no two letters merge
+            changed += any(k != v for k, v in letters.items())
+    assert changed >= T * N - 1  # a permutation drawn afresh rarely leaves every letter seen in place
+
+
+def test_cipher_probability_is_the_share_of_enciphered_languages():
+    ciphered = Languages("train", seed=9, cipher=0.3).sample(400, 1, 1).info["ciphered"]
+    assert abs(ciphered.mean() - 0.3) < 0.03  # 2,000 draws: 4.6 standard deviations
+
+
+def test_cipher_draws_a_new_permutation_every_time():
+    tasks = Languages("train", ways=3, seed=2, cipher=1.0)
+    episode = Languages("train", ways=3, seed=2).sample(1, 5, 5)
+    repeated = np.repeat(episode.support_x, 2, axis=0)  # one task twice: two draws of its ciphers
+    twice = tasks.encipher(type(episode)(repeated, np.repeat(episode.support_y, 2, axis=0), repeated,
+                                         np.repeat(episode.support_y, 2, axis=0),
+                                         {"classes": np.repeat(episode.info["classes"], 2, axis=0)}))
+    assert not np.array_equal(twice.support_x[0], twice.support_x[1])
+    np.testing.assert_array_equal(twice.support_x, twice.query_x)  # one draw per task and language

@@ -24,6 +24,14 @@ A task picks N languages of its split; labels 0..N-1 are one-hot. The split is f
 languages shuffled with SPLIT_SEED, the first 8 for meta-testing (TEST_LANGUAGES), the rest
 for meta-training (TRAIN_LANGUAGES), so every test task asks about languages never seen in
 meta-training. `split()` recomputes it and a test checks it is the lists written here.
+
+Meta-augmentation (`cipher`): 19 training languages are few tasks, and a learner can memorise
+them instead of learning to compare (Lesson 9: Rajendran et al. 2020). With `cipher` = p each
+language of a sampled task is, with probability p, enciphered: its letters are permuted among
+themselves (its own alphabet: the letters of its kept words), by a permutation drawn afresh for
+every task and shared by that language's support and query texts. Spaces and the word lengths
+stay; which letters are frequent and which follow which change, so the task is a new language
+with a natural language's structure, and only comparing the query with the support set answers it.
 """
 
 import functools
@@ -208,10 +216,11 @@ class Languages:
     `Languages("train", ways=5, words=3).sample(32, K=1, Q=15)`.
 
     split: "train" (TRAIN_LANGUAGES) or "test" (TEST_LANGUAGES); words: words per example;
-    length: characters per example.
+    length: characters per example; cipher: the probability that a language of a sampled task
+    is enciphered (meta-augmentation, see above; 0 = never).
     """
 
-    def __init__(self, split="train", ways=5, words=3, seed=0, length=LENGTH, dtype="float32"):
+    def __init__(self, split="train", ways=5, words=3, seed=0, length=LENGTH, dtype="float32", cipher=0.0):
         if split not in ("train", "test"):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         checks.integer("seed", seed, 0)
@@ -230,6 +239,10 @@ class Languages:
         ends = np.cumsum([len(lists[name][0]) for name in self.languages]) - 1
         self.cdf[ends] = np.arange(1, len(self.languages) + 1)  # exact: rounding never passes a last word
         self.dtype = np.dtype(dtype)
+        self.cipher = checks.probability("cipher", cipher)
+        # each language's own letters (ids), the ones its cipher permutes
+        self.letter_ids = [np.unique(self._word_table([lists[lang][0]])) for lang in self.languages]
+        self.letter_ids = [ids[ids > SPACE] for ids in self.letter_ids]
         self.rng = np.random.default_rng(seed)
 
     def _word_table(self, per_language):
@@ -265,7 +278,27 @@ class Languages:
         Q = K if Q is None else checks.integer("Q", Q, 1)
         classes = self.rng.random((num_tasks, len(self.languages))).argsort(axis=1)[:, :self.ways]
         uniform = self.rng.random((num_tasks, self.ways, K + Q, self.words))
-        return self.episode(classes, self.draw(classes[:, :, None, None] + uniform), K)
+        episode = self.episode(classes, self.draw(classes[:, :, None, None] + uniform), K)
+        return self.encipher(episode) if self.cipher else episode
+
+    def encipher(self, episode):
+        """The episode with each language of each task enciphered with probability `cipher`: its
+        letters permuted among themselves, the same permutation for its support and query texts;
+        info gains `ciphered` [T, N] (bool)."""
+        classes = episode.info["classes"]
+        T, N = classes.shape
+        ciphered = self.rng.random((T, N)) < self.cipher
+        tables = np.broadcast_to(np.arange(len(self.vocabulary), dtype=np.int32), (T, N, len(self.vocabulary))).copy()
+        for t, n in zip(*np.nonzero(ciphered), strict=True):
+            ids = self.letter_ids[classes[t, n]]
+            tables[t, n, ids] = self.rng.permutation(ids)
+
+        def apply(x):  # ids [T, N * S, length], class-major -> each language's table
+            by_language = x.reshape(T, N, -1)
+            return np.take_along_axis(tables, by_language, axis=-1).reshape(x.shape)
+
+        return Episode(apply(episode.support_x), episode.support_y, apply(episode.query_x), episode.query_y,
+                       {**episode.info, "ciphered": ciphered})
 
     def draw(self, positions):
         """Word indices (rows of the word table) for positions l + u: language l of the split
