@@ -19,15 +19,16 @@ VOILA_FLAGS ?=
 
 .PHONY: lab voila test test-fast student bench clean gl
 
-# Lesson 13 draws the robot arm with MuJoCo offscreen (EGL, or OSMesa with MUJOCO_GL=osmesa): Debian's
-# GL libraries, listed in apt.txt (Binder installs them from there). Installed here when missing and
-# we may (root with apt-get); otherwise a note says what to install. Nothing else needs them.
+# Debian packages, listed in apt.txt (Binder installs them from there): Lesson 13 draws the robot arm
+# with MuJoCo offscreen (EGL, or OSMesa with MUJOCO_GL=osmesa) and needs the GL libraries; the Chinese
+# lessons' figures need Noto CJK's glyphs (fonts-noto-cjk). Installed here when missing and we may
+# (root with apt-get); otherwise a note says what to install. Nothing else needs them.
 GL_PACKAGES := $(shell cat apt.txt)
 gl:
 	@if ! command -v dpkg >/dev/null || dpkg -s $(GL_PACKAGES) >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(GL_PACKAGES); \
-	else echo "note: Lesson 13 draws the robot arm with EGL; install: sudo apt-get install $(GL_PACKAGES)"; fi
+	else echo "note: Lesson 13's robot arm (EGL) and Chinese figures (Noto CJK) need: sudo apt-get install $(GL_PACKAGES)"; fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

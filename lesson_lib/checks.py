@@ -4,32 +4,40 @@ names the argument, the value and the accepted range."""
 import math
 import numbers
 
+from .i18n import _
+
 
 def positive_number(name, value):
     """A finite real number > 0 (learning rates, step sizes)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a finite number > 0, got {value!r} ({type(value).__name__})")
+        raise TypeError(_("{name} must be a finite number > 0, got {value!r} ({type})", name=name,
+                          value=value, type=type(value).__name__))
     if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        raise ValueError(_("{name} must be a finite number > 0, got {value!r}", name=name, value=value))
     return float(value)
 
 
 def integer(name, value, minimum, maximum=None):
     """An int in [minimum, maximum] (steps, shots, batch sizes)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = "" if maximum is None else f" and <= {maximum}"
-        raise ValueError(f"{name} must be an integer >= {minimum}{upper}, got {value!r}")
+        raise TypeError(_("{name} must be an integer, got {value!r} ({type})", name=name, value=value,
+                          type=type(value).__name__))
+    if maximum is None and value < minimum:
+        raise ValueError(_("{name} must be an integer >= {minimum}, got {value!r}", name=name,
+                           minimum=minimum, value=value))
+    if maximum is not None and not minimum <= value <= maximum:
+        raise ValueError(_("{name} must be an integer >= {minimum} and <= {maximum}, got {value!r}",
+                           name=name, minimum=minimum, maximum=maximum, value=value))
     return int(value)
 
 
 def probability(name, value):
     """A real number in [0, 1]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1], got {value!r} ({type(value).__name__})")
+        raise TypeError(_("{name} must be a number in [0, 1], got {value!r} ({type})", name=name, value=value,
+                          type=type(value).__name__))
     if not 0 <= value <= 1:
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+        raise ValueError(_("{name} must be a number in [0, 1], got {value!r}", name=name, value=value))
     return float(value)
 
 
@@ -38,7 +46,8 @@ def interval(name, value):
     try:
         low, high = (float(v) for v in value)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a pair (low, high) of numbers, got {value!r}") from None
+        raise TypeError(_("{name} must be a pair (low, high) of numbers, got {value!r}", name=name,
+                          value=value)) from None
     if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-        raise ValueError(f"{name} must be finite with low <= high, got {value!r}")
+        raise ValueError(_("{name} must be finite with low <= high, got {value!r}", name=name, value=value))
     return low, high

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from . import checkpoints, checks, evaluation
 from . import resume as training_state
+from .i18n import _
 
 
 class DivergenceError(FloatingPointError):
@@ -105,7 +106,8 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
     run = {"first": done + 1, "last": done, "seconds": 0.0, "stopped": "",
            "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
     history.runs.append(run)
-    bar = tqdm(total=iterations, initial=done, desc=f"meta-training {learner.name} ({learner.path})",
+    bar = tqdm(total=iterations, initial=done, desc=_("meta-training {name} ({path})", name=learner.name,
+                                                       path=learner.path),
                disable=not progress, mininterval=0.5)
     consistent = False  # whether the weights are those after a whole step (worth saving)
     try:
@@ -114,11 +116,13 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
             if not math.isfinite(loss):
                 history.stopped = "diverged"
                 rates = ", ".join(f"{k} = {v:g}" for k, v in learner.learning_rates.items())
-                last = f"last finite loss {history.losses[-1]:.4g}" if history.losses else "at the first step"
-                raise DivergenceError(
-                    f"{learner.name} diverged at meta-iteration {i}: the meta-loss or its gradient "
-                    f"is not finite ({last}). The weights are kept from iteration {i - 1}. Suspect a "
-                    f"learning rate that is too large ({rates}); try one 10x smaller.", history)
+                last = (_("last finite loss {loss}", loss=f"{history.losses[-1]:.4g}") if history.losses
+                        else _("at the first step"))
+                raise DivergenceError(_(
+                    "{name} diverged at meta-iteration {i}: the meta-loss or its gradient is not finite "
+                    "({last}). The weights are kept from iteration {previous}. Suspect a learning rate "
+                    "that is too large ({rates}); try one 10x smaller.", name=learner.name, i=i, last=last,
+                    previous=i - 1, rates=rates), history)
             history.iterations.append(i)
             history.losses.append(loss)
             if eval_every and i % eval_every == 0:

@@ -1,6 +1,7 @@
 """Shared fixtures. Tests run on the CPU in float32 unless a test asks for float64."""
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,8 @@ import pytest
 from browser_settings import REQUIRED, chromium_found
 
 import lesson_lib  # noqa: F401  (sets quiet TensorFlow logging before TF is imported)
+
+os.environ.pop("LESSON_LIB_LANG", None)  # tests read the package's messages in English (test_i18n: Chinese)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,0 +1,126 @@
+"""The language setting (lesson_lib.i18n), its catalog, and Chinese glyphs in figures (lesson_lib.fonts)."""
+
+import ast
+import string
+import warnings
+from pathlib import Path
+
+import matplotlib
+import polib
+import pytest
+
+from lesson_lib import checks, fonts, i18n
+from lesson_lib.i18n import _
+
+PACKAGE = Path(i18n.__file__).parent
+
+
+@pytest.fixture
+def chinese():
+    i18n.set_language("zh")
+    yield
+    i18n.set_language("en")
+
+
+def fields(text):
+    return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+
+
+def messages_in_code():
+    """{message: file} of every _("literal") call in the package."""
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_":
+                first = node.args[0] if node.args else None
+                assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
+                    f"{path.name} line {node.lineno}: _() must be called with a string literal, so the "
+                    f"catalog can list it")
+                found[first.value] = path.relative_to(PACKAGE.parent).as_posix()
+    return found
+
+
+def test_english_is_the_default_and_messages_pass_through():
+    assert i18n.language() == "en"
+    assert _("at the first step") == "at the first step"
+    assert _("last finite loss {loss}", loss="0.5") == "last finite loss 0.5"
+    assert _("a message nobody translated") == "a message nobody translated"
+
+
+def test_chinese_messages_with_their_fields(chinese):
+    assert _("last finite loss {loss}", loss="0.5") == "最后一个有限的损失值为 0.5"
+    with pytest.raises(ValueError, match="K 必须是不小于 1 的整数，但收到的是 0"):
+        checks.integer("K", 0, 1)
+    assert _("a message nobody translated") == "a message nobody translated"  # shown in English
+
+
+def test_bad_language_names_the_choices():
+    with pytest.raises(ValueError, match=r"language must be one of \['en', 'zh'\]"):
+        i18n.set_language("fr")
+    assert i18n.language() == "en"
+
+
+def test_the_environment_sets_the_language(monkeypatch):
+    monkeypatch.setenv("LESSON_LIB_LANG", "zh")
+    monkeypatch.setattr(i18n, "_language", None)
+    try:
+        assert i18n.language() == "zh"
+        assert _("at the first step") == "在第一步就已发生"
+    finally:
+        i18n.set_language("en")
+
+
+def test_every_message_in_the_code_has_a_chinese_translation():
+    catalog = i18n.translations("zh")
+    code = messages_in_code()
+    assert len(code) >= 10
+    missing = {message: where for message, where in code.items() if message not in catalog}
+    assert not missing, f"add these to {i18n.catalog_path('zh')}: {missing}"
+    unused = sorted(set(catalog) - set(code))
+    assert not unused, f"no code shows these messages any more; remove them from the catalog: {unused}"
+
+
+def test_translations_keep_every_field_and_are_final():
+    for entry in polib.pofile(str(i18n.catalog_path("zh"))):
+        assert entry.msgstr, f"untranslated: {entry.msgid!r}"
+        assert "fuzzy" not in entry.flags, f"marked fuzzy (needs review): {entry.msgid!r}"
+        assert fields(entry.msgstr) == fields(entry.msgid), f"fields differ: {entry.msgid!r}"
+
+
+def test_a_translation_that_drops_a_field_is_caught(tmp_path):
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="{name} diverged at {i}", msgstr="{name} 发散了"))
+    assert fields(po[0].msgstr) != fields(po[0].msgid)
+
+
+def test_chinese_figure_text_has_its_glyphs(chinese):
+    """Fails on matplotlib's "Glyph ... missing from font(s)" warning: a font with Chinese glyphs
+    must be installed (apt.txt: fonts-noto-cjk) and chosen."""
+    import matplotlib.pyplot as plt
+
+    assert fonts.cjk_family() is not None, f"no font with Chinese glyphs: {fonts.INSTALL}"
+    figure, axes = plt.subplots(figsize=(3, 2))
+    try:
+        axes.set_title("元学习：内循环与外循环")
+        axes.set_xlabel("内循环步数 (steps)")
+        axes.plot([0, 1], [0, -1], label="支持集 −1")
+        axes.legend()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            figure.canvas.draw()
+    finally:
+        plt.close(figure)
+
+
+def test_without_a_chinese_font_the_student_is_told_how_to_get_one(monkeypatch):
+    monkeypatch.setattr(fonts, "CJK_FAMILIES", ("No Such Font",))
+    before = list(matplotlib.rcParams["font.family"])
+    with pytest.warns(UserWarning, match="fonts-noto-cjk"):
+        fonts.use_for("zh")
+    assert list(matplotlib.rcParams["font.family"]) == before
+
+
+def test_english_figures_keep_matplotlib_s_default_font(chinese):
+    assert matplotlib.rcParams["font.family"][0] == fonts.LATIN
+    i18n.set_language("en")
+    assert matplotlib.rcParams["font.family"] == matplotlib.rcParamsDefault["font.family"]
