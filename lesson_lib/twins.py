@@ -31,7 +31,7 @@ LANGUAGE = "zh"
 LANGUAGE_CELL_ID = "set-language"
 LANGUAGE_CELL = ('from lesson_lib.i18n import set_language\n'
                  '\n'
-                 'set_language("zh")  # 本课的标签、图和提示用中文显示')
+                 'set_language("zh")  # 软件包的提示信息改用中文显示（尚未翻译的仍为英文）')
 STAMP = "lesson_lib"
 
 
