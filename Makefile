@@ -16,6 +16,14 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # App mode: `make voila` serves the lessons as pages without code (Voila, 127.0.0.1, with a token);
 # extra flags, e.g. `make voila VOILA_FLAGS="--no-browser --port=8867"`.
 VOILA_FLAGS ?=
+# The Chinese edition: `make lab LESSON_LIB_LANG=zh` opens the Chinese lessons (notebooks/zh) with
+# JupyterLab's own menus in Chinese (its zh-CN language pack, installed then; those settings are kept in
+# .venv/lab-settings-zh, apart from your own), `make voila LESSON_LIB_LANG=zh` serves them. pip honours
+# PIP_INDEX_URL (a mirror) in every target: nothing here overrides it.
+LESSON_LIB_LANG ?= en
+export LESSON_LIB_LANG
+ZH := $(filter zh,$(LESSON_LIB_LANG))
+LESSONS := $(if $(ZH),notebooks/zh,notebooks)
 
 .PHONY: lab voila test test-fast student bench clean gl
 
@@ -46,11 +54,18 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $@
 
-lab: $(VENV)/.lab-installed gl
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_FLAGS)
+$(VENV)/.zh-installed: | $(BIN)/python
+	$(BIN)/python -m pip install jupyterlab-language-pack-zh-CN
+	mkdir -p $(VENV)/lab-settings-zh/@jupyterlab/translation-extension
+	echo '{"locale": "zh_CN"}' > $(VENV)/lab-settings-zh/@jupyterlab/translation-extension/plugin.jupyterlab-settings
+	touch $@
+
+lab: $(VENV)/.lab-installed gl $(if $(ZH),$(VENV)/.zh-installed)
+	$(if $(ZH),JUPYTERLAB_SETTINGS_DIR=$(abspath $(VENV)/lab-settings-zh)) $(BIN)/jupyter lab \
+		--ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(LESSONS) $(ROOT_FLAG) $(LAB_FLAGS)
 
 voila: $(VENV)/.lab-installed gl
-	$(BIN)/voila notebooks --Voila.ip=127.0.0.1 --token $(VOILA_FLAGS)
+	$(BIN)/voila $(LESSONS) --Voila.ip=127.0.0.1 --token $(VOILA_FLAGS)
 
 test: $(VENV)/.test-installed gl
 	$(BIN)/python -m ruff check .
