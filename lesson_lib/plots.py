@@ -10,19 +10,22 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from .i18n import _
 from .tasks import Sinusoid
 
 
 def plot_sinusoid_tasks(episode, ax=None, x_range=(-5.0, 5.0)):
     """Each task's true curve y = A sin(x - phase) with its K support points (Lesson 0)."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.5))
+        _figure, ax = plt.subplots(figsize=(7, 3.5))
     grid = np.linspace(*x_range, 200)
     for i, (a, p) in enumerate(zip(episode.info["amplitude"], episode.info["phase"], strict=True)):
-        (line,) = ax.plot(grid, Sinusoid.function(a, p, grid), lw=1.5, label=f"A = {a:.2f}, phase = {p:.2f}")
+        (line,) = ax.plot(grid, Sinusoid.function(a, p, grid), lw=1.5,
+                          label=_("A = {A}, phase = {phase}", A=f"{a:.2f}", phase=f"{p:.2f}"))
         ax.scatter(episode.support_x[i, :, 0], episode.support_y[i, :, 0], color=line.get_color(), zorder=3)
     ax.set(xlabel="x", ylabel="y", xlim=x_range, ylim=(-5.5, 5.5),
-           title=f"{episode.num_tasks} sinusoid tasks, K = {episode.shots} support points each")
+           title=_("{tasks} sinusoid tasks, K = {K} support points each", tasks=episode.num_tasks,
+                   K=episode.shots))
     ax.legend(fontsize=8, loc="upper right")
     return ax
 
@@ -39,20 +42,21 @@ class AdaptationFigure:
         self.canvas = FigureCanvasAgg(self.figure)
         self.ax_fn, self.ax_curve = self.figure.subplots(1, 2)
         self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.3, top=0.92, wspace=0.22)
-        self.ax_fn.set(xlim=(-5, 5), ylim=(-6, 6), xlabel="x", ylabel="y", title="function view")
+        self.ax_fn.set(xlim=(-5, 5), ylim=(-6, 6), xlabel="x", ylabel="y", title=_("function view"))
         self.ax_curve.set(yscale="log", xlim=(-0.5, max_steps + 0.5), ylim=(1e-3, 2 * diverged),
-                          xlabel="inner step", ylabel="query MSE", title="adaptation curve")
+                          xlabel=_("inner step"), ylabel=_("query MSE"), title=_("adaptation curve"))
         fn, curve = self.ax_fn, self.ax_curve
-        self.truth, = fn.plot([], [], color="black", lw=2, label="true function")
-        self.support, = fn.plot([], [], "o", color="black", label="support points")
+        self.truth, = fn.plot([], [], color="black", lw=2, label=_("true function"))
+        self.support, = fn.plot([], [], "o", color="black", label=_("support points"))
         self.step_marker = curve.axvline(0, color="grey", lw=1, ls="--")
-        self.empty = curve.text(0.5, 0.5, "no learner chosen", ha="center", va="center",
+        self.empty = curve.text(0.5, 0.5, _("no learner chosen"), ha="center", va="center",
                                 transform=curve.transAxes)
         self.artists = {}
         for index, name in enumerate(self.names):
             color = f"C{index}"
             self.artists[name] = {
-                "before": fn.plot([], [], color=color, ls=":", lw=1.5, label=f"{name}: before adaptation")[0],
+                "before": fn.plot([], [], color=color, ls=":", lw=1.5,
+                                  label=_("{name}: before adaptation", name=name))[0],
                 "steps": [fn.plot([], [], color=color, lw=1)[0] for _ in range(max_steps)],
                 "after": fn.plot([], [], color=color, lw=2.2)[0],
                 "curve": curve.plot([], [], color=color, marker="o", ms=3, label=name)[0],
@@ -71,15 +75,16 @@ class AdaptationFigure:
         if self._legend_for != chosen:
             handles = [Line2D([], [], color="black", lw=2),
                        Line2D([], [], marker="o", color="black", ls="none")]
-            labels = ["true function", "support points"]
+            labels = [_("true function"), _("support points")]
             for name in chosen:
                 color = f"C{self.names.index(name)}"
                 if name in one_shot:
                     handles.append(Line2D([], [], color=color, lw=2.2))
-                    labels.append(f"{name}: one forward pass")
+                    labels.append(_("{name}: one forward pass", name=name))
                     continue
                 handles += [Line2D([], [], color=color, ls=":"), Line2D([], [], color=color, lw=2.2)]
-                labels += [f"{name}: before adaptation", f"{name}: after (faint: each step)"]
+                labels += [_("{name}: before adaptation", name=name),
+                           _("{name}: after (faint: each step)", name=name)]
             for legend in self.figure.legends:
                 legend.remove()
             # outside the axes, so the lines drawn over the background never cover it
@@ -119,11 +124,12 @@ class AdaptationFigure:
                 line.set_alpha(min(1.0, 0.15 + 0.5 * s / max(steps, 1)))
             parts["after"].set_visible(steps > 0 or not stepwise)
             parts["after"].set_data(x, path[steps])
-            parts["after"].set_label(f"{name}: after {steps} steps")
+            parts["after"].set_label(_("{name}: after {steps} steps", name=name, steps=steps))
             parts["curve"].set_data(np.arange(self.max_steps + 1),
                                     np.where(np.isfinite(mse) & (mse <= self.diverged), mse, np.nan))
             parts["mark"].set_data([] if first is None else [first], [] if first is None else [self.diverged])
-            parts["note"].set_text("" if first is None else f"{name} diverged at step {first}")
+            note = "" if first is None else _("{name} diverged at step {step}", name=name, step=first)
+            parts["note"].set_text(note)
             row = list(results).index(name)  # one line of text per learner, stacked downward
             parts["note"].set_position((0.5, self.diverged / 4 ** (row + 1)))
         self.canvas.restore_region(background)
@@ -218,7 +224,7 @@ def episode_figure(episode, task=0, seed=0, reveal=False, columns=10):
     each query's true class under its number."""
     N = episode.support_y.shape[-1]
     K = episode.shots // N  # shots counts every support example: N * K
-    _, images, classes = shuffled_queries(episode, task, seed)
+    _order, images, classes = shuffled_queries(episode, task, seed)
     rows = -(-len(images) // columns)
     figure = Figure(figsize=(1.1 * max(K, 1) + 0.75 * columns, max(0.75 * N, 0.9 * rows) + 0.6), dpi=72)
     FigureCanvasAgg(figure)

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import checks
 from .evaluation import adaptation_curve
+from .i18n import _
 from .playground import Playground, button, slider
 from .plots import AdaptationFigure, training_figure
 from .tasks import Episode, Sinusoid
@@ -43,20 +44,20 @@ class SinusoidPlayground(Playground):
         self.rng = np.random.default_rng(seed)
         self.grid = np.linspace(-5, 5, 200, dtype=np.float32)[:, None]
         self.steps = slider(W.IntSlider, "pg-steps", value=checks.integer("steps", steps, 0, self.max_steps),
-                            min=0, max=self.max_steps, description="inner steps")
+                            min=0, max=self.max_steps, description=_("inner steps"))
         self.alpha = slider(W.FloatLogSlider, "pg-alpha", value=checks.positive_number("alpha", alpha),
-                            base=10, min=-3, max=0.5, step=0.05, description="alpha (inner step)",
+                            base=10, min=-3, max=0.5, step=0.05, description=_("alpha (inner step)"),
                             readout_format=".3g")
         self.K = slider(W.IntSlider, "pg-shots", value=checks.integer("K", K, 1, 20), min=1, max=20,
-                        description="shots K")
+                        description=_("shots K"))
         self.amplitude = slider(W.FloatSlider, "pg-amplitude", min=0.1, max=5.0, step=0.05,
-                                description="amplitude A", readout_format=".2f")
+                                description=_("amplitude A"), readout_format=".2f")
         self.phase = slider(W.FloatSlider, "pg-phase", min=0.0, max=float(np.pi), step=0.05,
-                            description="phase", readout_format=".2f")
-        self.new_task = button("new task", "refresh", "pg-new-task")
+                            description=_("phase"), readout_format=".2f")
+        self.new_task = button(_("new task"), "refresh", "pg-new-task")
         chosen = tuple(n for n in show if n in self.learners) or tuple(self.learners)[:1]
         self.chooser = W.SelectMultiple(options=list(self.learners), value=chosen, rows=len(self.learners),
-                                        description="learners")
+                                        description=_("learners"))
         self.chooser.add_class("pg-learners")
         self.figure = AdaptationFigure(self.learners, self.grid, self.max_steps, DIVERGED)
         self.ax_fn, self.ax_curve = self.figure.ax_fn, self.figure.ax_curve
@@ -112,15 +113,17 @@ class SinusoidPlayground(Playground):
         png, diverged = self.figure.render(episode.support_x[0, :, 0], episode.support_y[0, :, 0],
                                            episode.query_y[0, :, 0], results, steps, one_shot=self._one_shot)
         notes = []
-        for name, (_, mse) in results.items():
+        for name, (_path, mse) in results.items():
             if diverged[name] is not None:
-                notes.append(f"<b style='color:red'>{name} diverged at step {diverged[name]}</b> "
-                             f"(alpha = {self.alpha.value:.3g} is too large for it)")
+                diverged_at = _("{name} diverged at step {step}", name=name, step=diverged[name])
+                notes.append(f"<b style='color:red'>{diverged_at}</b> " + _(
+                    "(alpha = {alpha} is too large for it)", alpha=f"{self.alpha.value:.3g}"))
             else:
-                notes.append(f"{name}: query MSE {mse[0]:.3f} before, {mse[steps]:.3f} after {steps} steps")
+                notes.append(_("{name}: query MSE {before} before, {after} after {steps} steps", name=name,
+                               before=f"{mse[0]:.3f}", after=f"{mse[steps]:.3f}", steps=steps))
         if not results:
-            notes.append(f"task: A = {self.amplitude.value:.2f}, phase = {self.phase.value:.2f}, "
-                         f"K = {self.K.value}")
+            notes.append(_("task: A = {A}, phase = {phase}, K = {K}", A=f"{self.amplitude.value:.2f}",
+                           phase=f"{self.phase.value:.2f}", K=self.K.value))
         return png, " &nbsp;|&nbsp; ".join(notes)
 
 

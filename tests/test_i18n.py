@@ -124,3 +124,18 @@ def test_english_figures_keep_matplotlib_s_default_font(chinese):
     assert matplotlib.rcParams["font.family"][0] == fonts.LATIN
     i18n.set_language("en")
     assert matplotlib.rcParams["font.family"] == matplotlib.rcParamsDefault["font.family"]
+
+
+def test_the_sinusoid_playground_in_chinese(chinese):
+    """Lesson 0's playground: its sliders, readout and figure in Chinese, every glyph drawn."""
+    from lesson_lib.recipes import sinusoid
+    from lesson_lib.widgets import SinusoidPlayground
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # matplotlib's "Glyph ... missing from font(s)"
+        playground = SinusoidPlayground({"scratch": sinusoid.learner("scratch")}, show=("scratch",), K=5,
+                                        steps=3, amplitude=2.0, phase=1.0)
+        png, readout = playground.render()
+    assert playground.steps.description == "内循环步数" and playground.new_task.description == "新任务"
+    assert readout.startswith("scratch：查询集 MSE 适应前") and png[:4] == b"\x89PNG"
+    assert playground.figure.ax_curve.get_title() == "适应曲线"
