@@ -201,7 +201,7 @@ def test_cipher_permutes_each_language_s_own_letters_consistently_within_a_task(
             own = set(ciphered.letter_ids[a.info["classes"][t, n]])
             mapping = {}
             for before, after in zip(x_plain[t, n], x_cipher[t, n], strict=True):
-                assert mapping.setdefault(before, after) == after  # one letter -> one letter, support and query
+                assert mapping.setdefault(before, after) == after  # one letter -> one, support and query
                 if before <= languages.SPACE:
                     assert after == before  # padding, unknown and spaces stay
                 else:

@@ -288,7 +288,8 @@ class Languages:
         classes = episode.info["classes"]
         T, N = classes.shape
         ciphered = self.rng.random((T, N)) < self.cipher
-        tables = np.broadcast_to(np.arange(len(self.vocabulary), dtype=np.int32), (T, N, len(self.vocabulary))).copy()
+        V = len(self.vocabulary)
+        tables = np.broadcast_to(np.arange(V, dtype=np.int32), (T, N, V)).copy()
         for t, n in zip(*np.nonzero(ciphered), strict=True):
             ids = self.letter_ids[classes[t, n]]
             tables[t, n, ids] = self.rng.permutation(ids)
