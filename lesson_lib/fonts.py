@@ -13,8 +13,7 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "PingF
                 "WenQuanYi Zen Hei", "Heiti SC", "SimHei")  # Simplified Chinese first
 INSTALL = ("install a font with Chinese glyphs: on Debian or Ubuntu `sudo apt-get install fonts-noto-cjk` "
            "(`make lab` does it when it may), on conda `conda install -c conda-forge font-ttf-noto-cjk`; "
-           "then "
-           "restart the kernel")
+           "then restart the kernel")
 
 
 def cjk_family():

@@ -26,7 +26,7 @@ for meta-training (TRAIN_LANGUAGES), so every test task asks about languages nev
 meta-training. `split()` recomputes it and a test checks it is the lists written here.
 
 Meta-augmentation (`cipher`): 19 training languages are few tasks, and a learner can memorise
-them instead of learning to compare (Lesson 9: Rajendran et al. 2020). With `cipher` = p each
+them instead of learning to compare (Lesson 10: Rajendran et al. 2020). With `cipher` = p each
 language of a sampled task is, with probability p, enciphered: its letters are permuted among
 themselves (its own alphabet: the letters of its kept words), by a permutation drawn afresh for
 every task and shared by that language's support and query texts. Spaces and the word lengths
@@ -240,9 +240,10 @@ class Languages:
         self.cdf[ends] = np.arange(1, len(self.languages) + 1)  # exact: rounding never passes a last word
         self.dtype = np.dtype(dtype)
         self.cipher = checks.probability("cipher", cipher)
-        # each language's own letters (ids), the ones its cipher permutes
-        self.letter_ids = [np.unique(self._word_table([lists[lang][0]])) for lang in self.languages]
-        self.letter_ids = [ids[ids > SPACE] for ids in self.letter_ids]
+        # each language's own letters (ids, sorted), the ones its cipher permutes
+        ids = self.vocabulary.ids
+        self.letter_ids = [np.array(sorted({ids[c] for w in lists[lang][0] for c in w}), np.int32)
+                           for lang in self.languages]
         self.rng = np.random.default_rng(seed)
 
     def _word_table(self, per_language):
