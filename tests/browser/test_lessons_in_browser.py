@@ -392,12 +392,18 @@ class AppPages:
 
     def __init__(self, server, browser, wanted):
         self.server, self.browser, self.wanted, self.pages = server, browser, wanted, {}
+        self.log_from = {}  # where in Voila's log each page's request began
+
+    def log_since(self, lesson):
+        """What Voila logged since the lesson's page was requested (its part of a failure's report)."""
+        return self.server.log_text()[self.log_from.get(lesson.name, 0):][-6000:]
 
     def open(self, lesson):
         if lesson.name in self.wanted and lesson.name not in self.pages:
             page, watch = new_page(self.browser)
             # navigate without waiting: Voila answers once it has run the whole lesson
             url = self.server.url(f"/voila/render/{lesson.name}")
+            self.log_from[lesson.name] = len(self.server.log_text())
             page.evaluate("url => { window.location.href = url; }", url)
             self.pages[lesson.name] = page, watch
 
@@ -522,6 +528,7 @@ def test_teacher_edition_in_voila(lesson, app_pages, artifacts):
     try:
         page.wait_for_url(re.compile(r"/voila/render/"), wait_until="load", timeout=RUN_SECONDS * 1000)
         assert not page.locator(".jp-CodeCell .jp-InputArea").count(), f"{where}: code is shown in app mode"
+        check_no_errors(page, watch, 0, where)  # first: an error stops Voila's run, and says why
         check_feedback(page, lesson, "correct", where)
         done = exercise_all(page, watch, lesson, where, artifacts / f"voila-{lesson.stem}",
                             settle=lambda: page.wait_for_timeout(250))
@@ -529,6 +536,12 @@ def test_teacher_edition_in_voila(lesson, app_pages, artifacts):
         log_done(where, done, began)
     except BaseException:
         page.screenshot(path=artifacts / f"voila-{lesson.stem}-failed.png", full_page=True)
+        try:
+            text = page.inner_text("body")[-3000:]
+        except Exception as error:  # a page that never loaded
+            text = f"(none: {error})"
+        print(f"{where}: the page's last text:\n{text}\nVoila's log since the page was requested:\n"
+              f"{app_pages.log_since(lesson)}")
         raise
     finally:
         app_pages.close(page)
