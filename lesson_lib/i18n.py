@@ -6,6 +6,12 @@ Messages are English in the code and looked up at display time with `_`:
 
     _("accuracy after {k} steps", k=5)    # "accuracy after 5 steps", or "5 步后的准确率"
 
+A message written down before it is shown (an exercise's title, a table of labels) is marked with
+`N_` where it is written, so the catalog lists it, and looked up with `translate` where it is shown:
+
+    TITLE = N_("MAML's per-task meta-loss")   # stays English here
+    translate(TITLE)                           # "MAML 的单任务元损失" when the language is Chinese
+
 The translations are gettext catalogs, lesson_lib/locale/<language>/LC_MESSAGES/lesson_lib.po,
 the format translators' tools read (Poedit, Weblate), read here with polib. A message with no
 translation is shown in English; tests/test_i18n.py fails when a message in the code has none,
@@ -77,3 +83,14 @@ def _(message, /, **fields):
     """`message` in the current language, its {fields} filled in."""
     text = translations(language()).get(message, message)
     return text.format(**fields) if fields else text
+
+
+def N_(message, /):
+    """Mark `message` for the catalog without translating it (gettext's no-op marker): it is
+    translated later, where it is shown, with `translate`."""
+    return message
+
+
+def translate(message, /):
+    """A message marked with N_ (or any message of the catalog) in the current language."""
+    return translations(language()).get(message, message)

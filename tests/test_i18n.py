@@ -27,15 +27,15 @@ def fields(text):
 
 
 def messages_in_code():
-    """{message: file} of every _("literal") call in the package."""
+    """{message: file} of every _("literal") and N_("literal") call in the package."""
     found = {}
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_":
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_"):
                 first = node.args[0] if node.args else None
                 assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
-                    f"{path.name} line {node.lineno}: _() must be called with a string literal, so the "
-                    f"catalog can list it")
+                    f"{path.name} line {node.lineno}: {node.func.id}() must be called with a string literal, "
+                    f"so the catalog can list it")
                 found[first.value] = path.relative_to(PACKAGE.parent).as_posix()
     return found
 
@@ -139,3 +139,23 @@ def test_the_sinusoid_playground_in_chinese(chinese):
     assert playground.steps.description == "内循环步数" and playground.new_task.description == "新任务"
     assert readout.startswith("scratch：查询集 MSE 适应前") and png[:4] == b"\x89PNG"
     assert playground.figure.ax_curve.get_title() == "适应曲线"
+
+
+def test_exercise_feedback_in_chinese(chinese):
+    """A checker's verdict, and its title (marked N_ where the checker is defined), in Chinese."""
+    from lesson_lib import exercises
+
+    def stub(*args):
+        raise NotImplementedError()
+
+    def broken(*args):
+        return [][0]
+
+    feedback = exercises.check_maml_task_loss(stub)
+    assert feedback.status == "not yet implemented" and feedback.message.startswith("尚未实现")
+    assert i18n.translate(feedback.exercise) != feedback.exercise  # the title has a translation
+    assert str(feedback).startswith(f"… {i18n.translate(feedback.exercise)}：") or \
+        str(feedback).startswith(f"… {i18n.translate(feedback.exercise)}:")
+    feedback = exercises.check_maml_task_loss(broken)
+    assert feedback.status == "error" and feedback.message.startswith("你的函数抛出了 IndexError")
+    assert "（在你的函数第 2 行）" in feedback.message

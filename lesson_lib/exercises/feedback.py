@@ -1,6 +1,7 @@
 """How an exercise answers a student: one friendly sentence, never a traceback.
 
-A checker is a function `check_x(student_fn) -> Feedback` decorated with `@checker("title")`.
+A checker is a function `check_x(student_fn) -> Feedback` decorated with `@checker(N_("title"))`
+(the title is shown in the student's language, lesson_lib.i18n; so is every sentence, `_("...")`).
 Inside it, `call(student_fn, ...)` runs the student's code (an exception there becomes a
 sentence naming it, and a stub's NotImplementedError becomes "not yet implemented"), and
 `wrong("...")` stops with what is wrong. Returning a sentence means the answer is right.
@@ -10,6 +11,8 @@ import functools
 import html
 import traceback
 from dataclasses import dataclass
+
+from ..i18n import _, translate
 
 COLORS = {"correct": "#1a7f37", "wrong": "#b35900", "not yet implemented": "#57606a", "error": "#b35900"}
 ICONS = {"correct": "✔", "wrong": "✘", "not yet implemented": "…", "error": "✘"}
@@ -29,12 +32,13 @@ class Feedback:
         return self.status == "correct"
 
     def __str__(self):
-        return f"{ICONS[self.status]} {self.exercise}: {self.message}"
+        return f"{ICONS[self.status]} {translate(self.exercise)}: {self.message}"
 
     def _repr_html_(self):
+        title = html.escape(translate(self.exercise))
         return (f"<div class='exercise-feedback exercise-{self.status.replace(' ', '-')}' "
                 f"style='border-left: 4px solid {COLORS[self.status]}; padding: 4px 10px; "
-                f"color: {COLORS[self.status]}'><b>{ICONS[self.status]} {html.escape(self.exercise)}:</b> "
+                f"color: {COLORS[self.status]}'><b>{ICONS[self.status]} {title}:</b> "
                 f"{html.escape(self.message)}</div>")
 
     def __repr__(self):
@@ -66,9 +70,12 @@ def call(student_fn, *args, **kwargs):
     except Exception as error:
         frames = [f for f in traceback.extract_tb(error.__traceback__)
                   if f.name == getattr(student_fn, "__name__", None)]
-        where = f" (line {frames[-1].lineno - student_fn.__code__.co_firstlineno + 1} of your function)" \
-            if frames and hasattr(student_fn, "__code__") else ""
-        raise StudentError(f"your function raised {type(error).__name__}: {error}{where}") from None
+        if frames and hasattr(student_fn, "__code__"):
+            raise StudentError(_("your function raised {name}: {error} (line {line} of your function)",
+                                 name=type(error).__name__, error=error,
+                                 line=frames[-1].lineno - student_fn.__code__.co_firstlineno + 1)) from None
+        raise StudentError(_("your function raised {name}: {error}", name=type(error).__name__,
+                             error=error)) from None
 
 
 def checker(exercise):
@@ -79,14 +86,14 @@ def checker(exercise):
         @functools.wraps(check)
         def run(student_fn, *args, **kwargs):
             if not callable(student_fn):
-                return Feedback(exercise, "wrong",
-                                f"pass your function itself, got {type(student_fn).__name__}")
+                return Feedback(exercise, "wrong", _("pass your function itself, got {type}",
+                                                     type=type(student_fn).__name__))
             try:
                 return Feedback(exercise, "correct", check(student_fn, *args, **kwargs))
             except NotYet:
                 return Feedback(exercise, "not yet implemented",
-                                "not yet implemented: replace `raise NotImplementedError()` with your code, "
-                                "then run this cell again")
+                                _("not yet implemented: replace `raise NotImplementedError()` with your "
+                                  "code, then run this cell again"))
             except Wrong as verdict:
                 return Feedback(exercise, "wrong", str(verdict))
             except StudentError as error:
