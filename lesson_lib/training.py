@@ -27,6 +27,18 @@ class DivergenceError(FloatingPointError):
         super().__init__(message)
         self.history = history
 
+    @classmethod
+    def at(cls, learner, i, history, last_loss=None):
+        """The error for `learner`'s meta-iteration `i`, in the student's language: where it
+        happened, the last finite loss if known, and the learning rates to suspect."""
+        rates = ", ".join(f"{k} = {v:g}" for k, v in learner.learning_rates.items())
+        last = (_("last finite loss {loss}", loss=f"{last_loss:.4g}") if last_loss is not None
+                else _("at the first step") if i == 1 else _("no loss recorded"))
+        return cls(_("{name} diverged at meta-iteration {i}: the meta-loss or its gradient is not finite "
+                     "({last}). The weights are kept from iteration {previous}. Suspect a learning rate "
+                     "that is too large ({rates}); try one 10x smaller.", name=learner.name, i=i, last=last,
+                     previous=i - 1, rates=rates), history)
+
 
 @dataclass
 class History:
@@ -115,14 +127,7 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
             loss = learner.meta_step(tasks.sample(meta_batch, K, Q))
             if not math.isfinite(loss):
                 history.stopped = "diverged"
-                rates = ", ".join(f"{k} = {v:g}" for k, v in learner.learning_rates.items())
-                last = (_("last finite loss {loss}", loss=f"{history.losses[-1]:.4g}") if history.losses
-                        else _("at the first step"))
-                raise DivergenceError(_(
-                    "{name} diverged at meta-iteration {i}: the meta-loss or its gradient is not finite "
-                    "({last}). The weights are kept from iteration {previous}. Suspect a learning rate "
-                    "that is too large ({rates}); try one 10x smaller.", name=learner.name, i=i, last=last,
-                    previous=i - 1, rates=rates), history)
+                raise DivergenceError.at(learner, i, history, history.losses[-1] if history.losses else None)
             history.iterations.append(i)
             history.losses.append(loss)
             if eval_every and i % eval_every == 0:

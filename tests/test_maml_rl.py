@@ -285,6 +285,21 @@ def test_non_finite_update_leaves_weights_and_reports():
     assert all(np.array_equal(state[k], v) for k, v in learner.get_state().items())
 
 
+def test_training_stops_on_divergence_and_says_what_to_try(monkeypatch):
+    """train() raises the loop's own DivergenceError (lesson_lib.training): the iteration, the last
+    finite loss, the learning rates; the history keeps the finite iterations."""
+    from lesson_lib.training import DivergenceError
+
+    learner = tiny(meta_batch=2, trajectories=3, horizon=5)
+    records = iter([{"return_before": -3.0, "return_after": -2.0, "loss": 0.25, "diverged": False},
+                    {"return_before": -3.0, "return_after": math.nan, "loss": math.nan, "diverged": True}])
+    monkeypatch.setattr(learner, "meta_step", lambda goals, rng: next(records))
+    with pytest.raises(DivergenceError, match=r"diverged at meta-iteration 2: .*\(last finite loss 0\.25\)\. "
+                                              r"The weights are kept from iteration 1\. .*beta") as caught:
+        train(learner, 5, progress=False)
+    assert [r["iteration"] for r in caught.value.history] == [1]
+
+
 def test_adapt_and_evaluate_shape_and_seed():
     learner = tiny(trajectories=4, horizon=10)
     goals = sample_tasks(5, seed=2)

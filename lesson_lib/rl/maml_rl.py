@@ -42,6 +42,7 @@ from tqdm.auto import tqdm
 
 from .. import checks
 from ..envs.navigation import HORIZON, as_goals, rollout, sample_tasks
+from ..i18n import _
 from ..learners.base import all_finite, guarded_update, make_optimizer
 from ..training import DivergenceError
 from . import baseline
@@ -236,7 +237,7 @@ class MAMLRL:
         and the outer batch (sampled with the adapted phi), and the mean undiscounted returns
         [before adaptation, after]."""
         phi, inner, returns = self._per_task(len(goals)), [], []
-        for _ in range(self.inner_steps):
+        for _step in range(self.inner_steps):
             sampled = self._rollout(phi, goals, self.trajectories, rng)
             returns.append(float(sampled.returns().mean()))
             inner.append(self._batch(sampled))
@@ -357,17 +358,14 @@ def train(learner, iterations, seed=0, max_seconds=None, progress=True, report=N
         checks.positive_number("max_seconds", max_seconds)
     rng = np.random.default_rng(seed)
     history, start = [], time.perf_counter()
-    bar = tqdm(total=iterations, desc=f"meta-training {learner.name}", disable=not progress, mininterval=1.0)
+    bar = tqdm(total=iterations, desc=_("meta-training {name}", name=learner.name), disable=not progress,
+               mininterval=1.0)
     try:
         for i in range(1, iterations + 1):
             goals = sample_tasks(learner.meta_batch, rng)
             record = learner.meta_step(goals, rng)
             if record["diverged"]:
-                rates = ", ".join(f"{k} = {v:g}" for k, v in learner.learning_rates.items())
-                raise DivergenceError(
-                    f"{learner.name} diverged at meta-iteration {i}: the meta-loss or its gradient is not "
-                    f"finite. theta is kept from iteration {i - 1}. Try smaller step sizes ({rates}).",
-                    history)
+                raise DivergenceError.at(learner, i, history, history[-1]["loss"] if history else None)
             history.append({"iteration": i, "seconds": time.perf_counter() - start,
                             **{k: record[k] for k in ("return_before", "return_after", "loss")}})
             bar.set_postfix(before=f"{record['return_before']:.1f}", after=f"{record['return_after']:.1f}",
