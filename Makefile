@@ -76,9 +76,10 @@ test-fast: $(VENV)/.test-installed gl
 	$(BIN)/python -m pytest -m "not slow and not notebooks and not browser" tests
 
 # The student edition (exercise stubs instead of solutions, no outputs) for a teacher to hand out.
-STUDENT_DIR ?= student
+# With LESSON_LIB_LANG=zh, the Chinese lessons' student edition goes to student/zh.
+STUDENT_DIR ?= $(if $(ZH),student/zh,student)
 student: $(VENV)/.teach-installed
-	$(BIN)/python -m lesson_lib.student_edition notebooks $(STUDENT_DIR)
+	$(BIN)/python -m lesson_lib.student_edition $(LESSONS) $(STUDENT_DIR)
 
 bench: $(VENV)/.lab-installed
 	$(BIN)/python -m lesson_lib.bench throughput

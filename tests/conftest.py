@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_settings import REQUIRED, chromium_found
+from browser_settings import REQUIRED, chromium_found, lesson_key
 
 import lesson_lib  # noqa: F401  (sets quiet TensorFlow logging before TF is imported)
 
@@ -70,12 +70,13 @@ def run_once(session):
         return []
 
     def lessons_in(test):
-        return {item.callspec.params["lesson"].name for item in session.items
+        return {lesson_key(item.callspec.params["lesson"], ROOT / "notebooks") for item in session.items
                 if getattr(item, "originalname", None) == test}
 
     in_voila = lessons_in("test_teacher_edition_in_voila")
     in_lab = lessons_in("test_student_edition_in_jupyterlab")
-    twice = [item for item in session.items if item.path.suffix == ".ipynb" and item.path.name in in_voila]
+    twice = [item for item in session.items if item.path.suffix == ".ipynb"
+             and lesson_key(item.path, ROOT / "notebooks") in in_voila]
     # the student edition's checkers saying "not yet implemented" is checked in JupyterLab too
     stubs = "test_a_student_lesson_runs_and_says_not_yet_implemented"
     twice += [item for item in session.items

@@ -44,6 +44,22 @@ def test_every_exercise_becomes_a_stub(root, edition):
         assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
 
 
+def test_the_chinese_student_edition_goes_beside_the_english_one(root, tmp_path):
+    """`make student LESSON_LIB_LANG=zh` writes student/zh: the same exercises as stubs whose comment
+    is Chinese, the language cell kept; a later English `make student` leaves student/zh alone."""
+    chinese = write_student_edition(root / "notebooks" / "zh", tmp_path / "student" / "zh")
+    (tmp_path / "student" / "zh" / "my_notes.txt").write_text("a teacher's file")
+    english = write_student_edition(root / "notebooks", tmp_path / "student")
+    assert chinese == english and len(chinese) == len(LESSONS)
+    for name in chinese:
+        student = nbformat.read(tmp_path / "student" / "zh" / name, as_version=4)
+        assert student.cells[[c.get("id") for c in student.cells].index("set-language")].source.count("zh")
+        stubs = [c.source for c in student.cells if is_exercise(c)]
+        assert len(stubs) == chinese[name] and all("在这里写代码" in s and "raise NotImplementedError()" in s
+                                                   for s in stubs), name
+    assert (tmp_path / "student" / "zh" / "my_notes.txt").read_text() == "a teacher's file"
+
+
 def test_the_teacher_edition_is_correct(root):
     """Every checker's stored output in the teacher's edition says "correct" (nbval compares it
     again on every run: those cells carry the nbval-check-output tag)."""

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from browser_settings import CHROMIUM, REQUIRED, chromium_found
+from browser_settings import CHROMIUM, REQUIRED, chromium_found, lesson_key
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -192,14 +192,18 @@ def exercise_cells_only(lesson):
 @pytest.fixture(scope="session")
 def editions(tmp_path_factory):
     """A folder with the student edition of notebooks/ in student/ (as `make student` makes it) and,
-    in teacher/, the exercise cells of each lesson as committed (see exercise_cells_only)."""
+    in teacher/, the exercise cells of each lesson as committed (see exercise_cells_only); the same
+    of the Chinese twins in student/zh and teacher/zh."""
     from lesson_lib.student_edition import write_student_edition
 
     editions = Editions(tmp_path_factory.mktemp("editions"))
-    write_student_edition(NOTEBOOKS, editions.root / editions.student)
-    (editions.root / editions.teacher).mkdir()
-    for lesson in NOTEBOOKS.glob("*.ipynb"):
-        (editions.root / editions.teacher / lesson.name).write_text(json.dumps(exercise_cells_only(lesson)))
+    for lessons in (NOTEBOOKS, NOTEBOOKS / "zh"):  # the Chinese twins in student/zh and teacher/zh
+        where = lessons.relative_to(NOTEBOOKS)
+        write_student_edition(lessons, editions.root / editions.student / where)
+        (editions.root / editions.teacher / where).mkdir(parents=True)
+        for lesson in lessons.glob("*.ipynb"):
+            (editions.root / editions.teacher / where / lesson.name).write_text(
+                json.dumps(exercise_cells_only(lesson)))
     return editions
 
 
@@ -276,14 +280,14 @@ def lesson_of(item):
 
 def pytest_collection_modifyitems(items):
     places = [i for i, item in enumerate(items) if lesson_of(item)]
-    ordered = sorted((items[i] for i in places),
-                     key=lambda item: (lesson_of(item).name, ORDER.index(item.originalname)))
+    ordered = sorted((items[i] for i in places), key=lambda item: (lesson_key(lesson_of(item), NOTEBOOKS),
+                                                                   ORDER.index(item.originalname)))
     for i, item in zip(places, ordered, strict=True):
         items[i] = item
 
 
 def pytest_collection_finish(session):
-    session.config.stash[VOILA_SELECTED] = {lesson_of(item).name for item in session.items
+    session.config.stash[VOILA_SELECTED] = {lesson_key(lesson_of(item), NOTEBOOKS) for item in session.items
                                             if lesson_of(item) and item.originalname == VOILA_TEST}
 
 

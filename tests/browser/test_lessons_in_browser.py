@@ -37,6 +37,7 @@ import re
 import time
 from pathlib import Path
 
+import browser_settings
 import pytest
 from PIL import Image, ImageChops
 
@@ -46,7 +47,18 @@ except ImportError:  # the `browser` fixture skips (or fails, in CI) and says wh
     PlaywrightTimeout = TimeoutError
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
+LESSONS = browser_settings.lessons(NOTEBOOKS)  # English, then the chosen Chinese twins (notebooks/zh)
+
+
+def key(lesson):
+    """The lesson's path under notebooks/, e.g. "zh/02_maml.ipynb": its test id and served path."""
+    return browser_settings.lesson_key(lesson, NOTEBOOKS)
+
+
+def tag(lesson):
+    """A file-name-safe name for its screenshots: "02_maml", "zh-02_maml"."""
+    return key(lesson).removesuffix(".ipynb").replace("/", "-")
+
 RUN_SECONDS = 600  # run all cells of one lesson (the slowest takes about 45 s on an idle 2-core machine)
 STEP_SECONDS = 60  # one slider step to a finished redraw (about 20 ms on an idle machine)
 # Where a `pg-draw-canvas` is clicked: (x, y) fractions of the canvas's box from its top left corner.
@@ -354,6 +366,43 @@ def click_canvas(page, watch, playground, canvas, status, where, shots, settle):
     return done
 
 
+# For every element of a playground showing Chinese (labels, readouts, buttons), its distinct Han
+# characters are drawn one by one on a canvas in the element's own font, which falls back as the
+# element's text does: with no font holding them, Chromium draws every one as the same box (or
+# nothing), so identical or blank drawings mean the student sees boxes.
+GLYPHS = """root => {
+    const han = /\\p{Script=Han}/u, canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 48;
+    const g = canvas.getContext('2d', {willReadFrequently: true});
+    const found = [];
+    for (const el of [root, ...root.querySelectorAll('*')]) {
+        const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('')
+                    + (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' ? el.value || el.placeholder : '');
+        const chars = [...new Set([...own].filter(c => han.test(c)))].slice(0, 12);
+        if (!chars.length) continue;
+        const style = getComputedStyle(el);
+        g.font = `${style.fontStyle} ${style.fontWeight} 32px ${style.fontFamily}`;
+        const drawn = chars.map(c => {
+            g.clearRect(0, 0, 48, 48); g.fillStyle = '#000'; g.fillText(c, 6, 38);
+            return g.getImageData(0, 0, 48, 48).data.filter((v, i) => i % 4 === 3).join('');
+        });
+        const blank = drawn.filter(d => !/[1-9]/.test(d)).length;
+        found.push({text: own.trim().slice(0, 40), chars: chars.join(''), distinct: new Set(drawn).size,
+                    blank});
+    }
+    return found;
+}"""
+
+
+def check_glyphs(playground, where):
+    """The playground shows Chinese, drawn with real glyphs (see GLYPHS); returns how many elements."""
+    found = playground.evaluate(GLYPHS)
+    assert found, f"{where}: no Chinese text in the playground (is the language set?)"
+    boxes = [f for f in found if f["blank"] or (len(f["chars"]) > 1 and f["distinct"] < len(f["chars"]))]
+    assert not boxes, f"{where}: Chinese drawn as boxes or blanks (no CJK font?): {boxes}"
+    return len(found)
+
+
 def exercise_all(page, watch, lesson, where, shots, settle):
     """Check every playground on the page; `shots` is the screenshot folder's name prefix."""
     expected = expected_playgrounds(lesson)
@@ -371,6 +420,10 @@ def exercise_all(page, watch, lesson, where, shots, settle):
         folder = Path(f"{shots}-playground{i}")
         folder.mkdir(parents=True, exist_ok=True)
         playgrounds.nth(i).scroll_into_view_if_needed()
+        if key(lesson).startswith("zh/"):
+            shown = check_glyphs(playgrounds.nth(i), f"{where}: playground {css_name(playgrounds.nth(i))}")
+            playgrounds.nth(i).screenshot(path=folder / "chinese.png")
+            print(f"{where}: playground {i}: {shown} element(s) in Chinese, every glyph drawn")
         done.append(exercise(page, watch, playgrounds.nth(i), where, folder, settle))
     return done
 
@@ -396,21 +449,21 @@ class AppPages:
 
     def log_since(self, lesson):
         """What Voila logged since the lesson's page was requested (its part of a failure's report)."""
-        return self.server.log_text()[self.log_from.get(lesson.name, 0):][-6000:]
+        return self.server.log_text()[self.log_from.get(key(lesson), 0):][-6000:]
 
     def open(self, lesson):
-        if lesson.name in self.wanted and lesson.name not in self.pages:
+        if key(lesson) in self.wanted and key(lesson) not in self.pages:
             page, watch = new_page(self.browser)
             # navigate without waiting: Voila answers once it has run the whole lesson
-            url = self.server.url(f"/voila/render/{lesson.name}")
-            self.log_from[lesson.name] = len(self.server.log_text())
+            url = self.server.url(f"/voila/render/{key(lesson)}")
+            self.log_from[key(lesson)] = len(self.server.log_text())
             page.evaluate("url => { window.location.href = url; }", url)
-            self.pages[lesson.name] = page, watch
+            self.pages[key(lesson)] = page, watch
 
     def take(self, lesson):
-        self.wanted.add(lesson.name)
+        self.wanted.add(key(lesson))
         self.open(lesson)
-        return self.pages.pop(lesson.name)
+        return self.pages.pop(key(lesson))
 
     def close(self, page):
         """Close the page and shut its kernel down (Voila keeps a kernel per page load; any kernel
@@ -433,14 +486,14 @@ def app_pages(voila, browser, voila_selected):
         pages.close(page)
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+@pytest.mark.parametrize("lesson", LESSONS, ids=[key(p) for p in LESSONS])
 def test_student_edition_in_jupyterlab(lesson, lab, editions, app_pages, browser, artifacts):
-    where, began = f"{lesson.name} (student edition, JupyterLab)", time.time()
+    where, began = f"{key(lesson)} (student edition, JupyterLab)", time.time()
     app_pages.open(lesson)
     page, watch = new_page(browser)
     writes = read_only(page)
     try:
-        page.goto(lab.url(f"/lab/tree/{editions.student}/{lesson.name}?reset"))
+        page.goto(lab.url(f"/lab/tree/{editions.student}/{key(lesson)}?reset"))
         page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
         wait_idle(page, timeout=120)
         page.locator(".lm-MenuBar-item", has_text="Run").click()
@@ -456,13 +509,13 @@ def test_student_edition_in_jupyterlab(lesson, lab, editions, app_pages, browser
         not_run = [i + 1 for i, p in enumerate(prompts) if not re.search(r"\d", p)]
         assert not not_run, f"{where}: code cells {not_run} (counting code cells) did not run"
         check_feedback(page, lesson, "not yet implemented", where)
-        done = exercise_all(page, watch, lesson, where, artifacts / f"lab-{lesson.stem}",
+        done = exercise_all(page, watch, lesson, where, artifacts / f"lab-{tag(lesson)}",
                             settle=lambda: (wait_idle(page), page.wait_for_timeout(100)))
         check_no_errors(page, watch, 0, where)
         assert not writes, f"{where}: JupyterLab tried to write to the server: {writes}"
         log_done(where, done, began)
     except BaseException:
-        page.screenshot(path=artifacts / f"lab-{lesson.stem}-failed.png", full_page=True)
+        page.screenshot(path=artifacts / f"lab-{tag(lesson)}-failed.png", full_page=True)
         raise
     finally:
         page.close()
@@ -481,13 +534,13 @@ def teacher_page(lab, browser):
     page.close()
 
 
-@pytest.mark.parametrize("lesson", TEACHER_LESSONS, ids=[p.name for p in TEACHER_LESSONS])
+@pytest.mark.parametrize("lesson", TEACHER_LESSONS, ids=[key(p) for p in TEACHER_LESSONS])
 def test_solutions_collapsed_in_jupyterlab(lesson, editions, teacher_page, artifacts):
     """The teacher's exercise cells opened (no kernel, nothing run; see exercise_cells_only in
     conftest.py): each exercise's solution is collapsed (its code is not shown, a placeholder is)
     and one click on the placeholder shows it."""
-    where = f"{lesson.name} (teacher's edition, JupyterLab)"
-    opened = editions.root / editions.teacher / lesson.name
+    where = f"{key(lesson)} (teacher's edition, JupyterLab)"
+    opened = editions.root / editions.teacher / key(lesson)
     page, watch, writes = teacher_page
     start = len(watch.errors)
     try:
@@ -495,7 +548,7 @@ def test_solutions_collapsed_in_jupyterlab(lesson, editions, teacher_page, artif
         no_kernel = {"shouldStart": False, "shouldReuse": False}
         page.evaluate("""([path, kernelPreference]) => window.jupyterapp.commands
                              .execute('docmanager:open', {path, factory: 'Notebook', kernelPreference})
-                             .then(() => null)""", [f"{editions.teacher}/{lesson.name}", no_kernel])
+                             .then(() => null)""", [f"{editions.teacher}/{key(lesson)}", no_kernel])
         notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
         page.wait_for_function("([nb, n]) => nb.querySelectorAll('.jp-Cell').length === n",
                                arg=[notebook.element_handle(), len(cells(opened))])
@@ -515,27 +568,27 @@ def test_solutions_collapsed_in_jupyterlab(lesson, editions, teacher_page, artif
         assert not errors, f"{where}: {report(errors)}"
         assert not writes, f"{where}: JupyterLab tried to write to the server: {writes}"
     except BaseException:
-        page.screenshot(path=artifacts / f"teacher-{lesson.stem}-failed.png", full_page=True)
+        page.screenshot(path=artifacts / f"teacher-{tag(lesson)}-failed.png", full_page=True)
         raise
     finally:  # close the lesson without asking to save (the clicks changed its metadata)
         page.evaluate("() => [...window.jupyterapp.shell.widgets('main')].forEach(w => w.dispose())")
 
 
-@pytest.mark.parametrize("lesson", VOILA_LESSONS, ids=[p.name for p in VOILA_LESSONS])
+@pytest.mark.parametrize("lesson", VOILA_LESSONS, ids=[key(p) for p in VOILA_LESSONS])
 def test_teacher_edition_in_voila(lesson, app_pages, artifacts):
-    where, began = f"{lesson.name} (teacher's edition, Voila)", time.time()
+    where, began = f"{key(lesson)} (teacher's edition, Voila)", time.time()
     page, watch = app_pages.take(lesson)
     try:
         page.wait_for_url(re.compile(r"/voila/render/"), wait_until="load", timeout=RUN_SECONDS * 1000)
         assert not page.locator(".jp-CodeCell .jp-InputArea").count(), f"{where}: code is shown in app mode"
         check_no_errors(page, watch, 0, where)  # first: an error stops Voila's run, and says why
         check_feedback(page, lesson, "correct", where)
-        done = exercise_all(page, watch, lesson, where, artifacts / f"voila-{lesson.stem}",
+        done = exercise_all(page, watch, lesson, where, artifacts / f"voila-{tag(lesson)}",
                             settle=lambda: page.wait_for_timeout(250))
         check_no_errors(page, watch, 0, where)
         log_done(where, done, began)
     except BaseException:
-        page.screenshot(path=artifacts / f"voila-{lesson.stem}-failed.png", full_page=True)
+        page.screenshot(path=artifacts / f"voila-{tag(lesson)}-failed.png", full_page=True)
         try:
             text = page.inner_text("body")[-3000:]
         except Exception as error:  # a page that never loaded
