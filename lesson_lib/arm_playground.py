@@ -15,6 +15,7 @@ import ipywidgets as W
 
 from . import checks
 from .arm_plots import outcome, paths_figure
+from .i18n import _
 from .imitation import imitating_policy
 from .playground import Playground, slider
 
@@ -34,19 +35,21 @@ class ArmPlayground(Playground):
 
     def __init__(self, learners, tasks, demonstrations, task=0, demonstration=0, steps=1):
         if not isinstance(learners, dict) or not learners:
-            raise TypeError(f"learners must be a non-empty dict {{name: learner}}, got {learners!r}")
+            raise TypeError(_("learners must be a non-empty dict {{name: learner}}, got {learners!r}",
+                              learners=learners))
         if demonstrations.num_tasks > len(tasks):
-            raise ValueError(f"demonstrations hold {demonstrations.num_tasks} tasks, tasks only {len(tasks)}")
+            raise ValueError(_("demonstrations hold {held} tasks, tasks only {count}",
+                               held=demonstrations.num_tasks, count=len(tasks)))
         self.learners, self.tasks, self.demonstrations = dict(learners), tasks, demonstrations
         super().__init__("arm")
-        self.chooser = W.Dropdown(options=list(self.learners), description="learner")
+        self.chooser = W.Dropdown(options=list(self.learners), description=_("learner"))
         self.chooser.add_class("pg-learner")
         last_task, last_demo = demonstrations.num_tasks - 1, demonstrations.per_task - 1
-        self.task = slider(W.IntSlider, "pg-task", description="test task", min=0, max=last_task,
+        self.task = slider(W.IntSlider, "pg-task", description=_("test task"), min=0, max=last_task,
                            value=checks.integer("task", task, 0, last_task))
-        self.demo = slider(W.IntSlider, "pg-demo", description="demonstration", min=0, max=last_demo,
+        self.demo = slider(W.IntSlider, "pg-demo", description=_("demonstration"), min=0, max=last_demo,
                            value=checks.integer("demonstration", demonstration, 0, last_demo))
-        self.steps = slider(W.IntSlider, "pg-steps", description="inner steps", min=0, max=self.max_steps,
+        self.steps = slider(W.IntSlider, "pg-steps", description=_("inner steps"), min=0, max=self.max_steps,
                             value=checks.integer("steps", steps, 0, self.max_steps))
         self.watch(self.chooser, self.task, self.demo, self.steps)
         self.arrange(W.HBox([W.VBox([self.chooser, self.steps]), W.VBox([self.task, self.demo])]))
@@ -64,12 +67,15 @@ class ArmPlayground(Playground):
         name, task, demo, k = self.chooser.value, self.task.value, self.demo.value, self.steps.value
         shown = self.cached(("demonstration", task, demo), lambda: self.tasks.demonstrate(task, demo))
         before, after = self.episode(name, task, demo, 0), self.episode(name, task, demo, k)
-        paths = {"demonstration (expert)": (shown, STYLES["demonstration"]),
-                 "before adaptation": (before, STYLES["before"]),
-                 f"after {k} step{'s' * (k != 1)}": (after, STYLES["after"])}
+        after_k = _("after 1 step") if k == 1 else _("after {k} steps", k=k)
+        paths = {_("demonstration (expert)"): (shown, STYLES["demonstration"]),
+                 _("before adaptation"): (before, STYLES["before"]),
+                 after_k: (after, STYLES["after"])}
         obj = shown.object[0] if self.tasks.env_name.startswith("push") else None
-        png = paths_figure(paths, shown.goal, obj, title=f"{name} on {self.tasks.env_name}, test task {task}")
-        readout = (f"{html.escape(name)}, test task {task}, adapted on demonstration {demo}: "
-                   f"<b>after {k} step{'s' * (k != 1)}: {outcome(after)}</b>; before adaptation: "
-                   f"{outcome(before)}; the expert's demonstration: {outcome(shown)}")
+        png = paths_figure(paths, shown.goal, obj, title=_("{name} on {env}, test task {task}", name=name,
+                                                           env=self.tasks.env_name, task=task))
+        readout = _("{name}, test task {task}, adapted on demonstration {demo}: <b>{after_k}: {after}</b>; "
+                    "before adaptation: {before}; the expert's demonstration: {expert}",
+                    name=html.escape(name), task=task, demo=demo, after_k=after_k, after=outcome(after),
+                    before=outcome(before), expert=outcome(shown))
         return png, readout

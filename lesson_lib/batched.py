@@ -20,6 +20,7 @@ vectorized_map path. Each layer's arithmetic equals Keras's (tests/test_batched.
 import keras
 import tensorflow as tf
 
+from .i18n import _
 from .layers import BatchNormalization
 
 
@@ -45,19 +46,22 @@ def unsupported(model):
     """Why `model` cannot run with a task axis here (a sentence), or None when it can."""
     layers = _chain(model)
     if layers is None:
-        return "it is not a chain of layers (one input, one output, each layer feeding the next)"
+        return _("it is not a chain of layers (one input, one output, each layer feeding the next)")
     for layer in layers:
         if type(layer) not in SUPPORTED:
-            return f"layer {layer.name!r} ({type(layer).__name__}) has no task-batched version here"
+            return _("layer {layer!r} ({type}) has no task-batched version here", layer=layer.name,
+                     type=type(layer).__name__)
         if isinstance(layer, keras.layers.Conv2D) and (
                 layer.groups != 1 or layer.data_format != "channels_last" or max(layer.dilation_rate) > 1):
-            return f"layer {layer.name!r}: only channels_last, undilated, ungrouped convolutions are batched"
+            return _("layer {layer!r}: only channels_last, undilated, ungrouped convolutions are batched",
+                     layer=layer.name)
         if isinstance(layer, keras.layers.Dense) and len(layer.input.shape) != 2:
-            return f"layer {layer.name!r}: only Dense layers on [batch, features] inputs are batched"
+            return _("layer {layer!r}: only Dense layers on [batch, features] inputs are batched",
+                     layer=layer.name)
         if isinstance(layer, BatchNormalization) and layer.axis not in (-1, len(layer.input.shape) - 1):
-            return f"layer {layer.name!r}: only batch norm over the last axis is batched"
+            return _("layer {layer!r}: only batch norm over the last axis is batched", layer=layer.name)
         if isinstance(layer, keras.layers.MaxPooling2D) and layer.data_format != "channels_last":
-            return f"layer {layer.name!r}: only channels_last pooling is batched"
+            return _("layer {layer!r}: only channels_last pooling is batched", layer=layer.name)
     return None
 
 
@@ -75,7 +79,8 @@ class BatchedModel:
     def __init__(self, model, training=True):
         reason = unsupported(model)
         if reason:
-            raise ValueError(f"model {model.name!r} cannot be batched over tasks: {reason}")
+            raise ValueError(_("model {model!r} cannot be batched over tasks: {reason}", model=model.name,
+                               reason=reason))
         self.model = model
         self.training = training
         self.layers = _chain(model)
@@ -124,7 +129,7 @@ class BatchedModel:
         convolutions (one group per task) far slower."""
         kh, kw = layer.kernel_size
         sh, sw = layer.strides
-        _, _, H, W, C = x.shape
+        H, W, C = x.shape[2:]
         if layer.padding == "same":
             Ho, Wo = -(-H // sh), -(-W // sw)
             ph, pw = max((Ho - 1) * sh + kh - H, 0), max((Wo - 1) * sw + kw - W, 0)

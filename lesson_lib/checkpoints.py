@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .i18n import _
 
 
 class CheckpointError(ValueError):
@@ -53,7 +54,7 @@ def save(path, learner, **manifest):
 
     path = Path(path)
     if path.suffix != ".npz":
-        raise ValueError(f"path must end in .npz, got {str(path)!r}")
+        raise ValueError(_("path must end in .npz, got {path!r}", path=str(path)))
     state = learner.get_state()
     _atomic_write(path, lambda handle: np.savez(handle, **state))
     manifest = {
@@ -73,11 +74,13 @@ def save(path, learner, **manifest):
 def read_manifest(path):
     manifest_path = _manifest_path(path)
     if not manifest_path.exists():
-        raise CheckpointError(f"no manifest {manifest_path} beside checkpoint {path}")
+        raise CheckpointError(_("no manifest {manifest} beside checkpoint {path}", manifest=manifest_path,
+                                path=path))
     try:
         return json.loads(manifest_path.read_text())
     except json.JSONDecodeError as error:
-        raise CheckpointError(f"manifest {manifest_path} is not valid JSON ({error})") from None
+        raise CheckpointError(_("manifest {manifest} is not valid JSON ({error})", manifest=manifest_path,
+                                error=error)) from None
 
 
 def load(path, learner):
@@ -88,19 +91,20 @@ def load(path, learner):
     """
     path = Path(path)
     if not path.exists():
-        raise CheckpointError(f"checkpoint {path} does not exist")
+        raise CheckpointError(_("checkpoint {path} does not exist", path=path))
     manifest = read_manifest(path)
-    remake = f"; re-create it with: {manifest.get('command', '?')}"
     if _sha256(path) != manifest.get("sha256"):
-        raise CheckpointError(f"checkpoint {path} is corrupt or truncated (SHA-256 does not match "
-                              f"its manifest){remake}")
+        raise CheckpointError(_("checkpoint {path} is corrupt or truncated (SHA-256 does not match its "
+                                "manifest); re-create it with: {command}", path=path,
+                                command=manifest.get('command', '?')))
     if manifest.get("learner") != learner.name:
-        raise CheckpointError(f"checkpoint {path} holds a {manifest.get('learner')!r} learner, "
-                              f"not {learner.name!r}")
+        raise CheckpointError(_("checkpoint {path} holds a {saved!r} learner, not {name!r}", path=path,
+                                saved=manifest.get('learner'), name=learner.name))
     with np.load(path) as arrays:
         state = {name: arrays[name] for name in arrays.files}
     try:
         learner.set_state(state)
     except ValueError as error:
-        raise CheckpointError(f"checkpoint {path} does not fit this learner: {error}") from None
+        raise CheckpointError(_("checkpoint {path} does not fit this learner: {error}", path=path,
+                                error=error)) from None
     return manifest

@@ -22,6 +22,7 @@ import psutil
 import tensorflow as tf
 
 from . import checks
+from .i18n import _
 from .learners.base import as_tensors
 
 
@@ -45,8 +46,8 @@ def tensor_bytes(tensor):
     if tensor.dtype in (tf.resource, tf.variant, tf.string):
         return 0
     if not tensor.shape.is_fully_defined():
-        raise ValueError(f"tensor {tensor.name} has no static shape ({tensor.shape}): trace the step with "
-                         "fixed-size episodes")
+        raise ValueError(_("tensor {name} has no static shape ({shape}): trace the step with fixed-size "
+                           "episodes", name=tensor.name, shape=tensor.shape))
     return tensor.shape.num_elements() * tensor.dtype.size
 
 
@@ -65,7 +66,7 @@ def peak_live_bytes(graph):
     live = peak = 0
     for position, operation in enumerate(operations):
         sizes = [(tensor_bytes(tensor), tensor.ref() in last_read) for tensor in operation.outputs]
-        peak = max(peak, live + sum(size for size, _ in sizes))  # its inputs and outputs exist now
+        peak = max(peak, live + sum(size for size, _read_later in sizes))  # its inputs and outputs exist now
         for tensor, (size, read_later) in zip(operation.outputs, sizes, strict=True):
             if read_later:  # stays alive until its last reader has run
                 live += size
@@ -91,8 +92,8 @@ def growth_exponent(k, cost):
     """p in cost ~ c * k**p: the slope of the least-squares line through (log k, log cost)."""
     k, cost = np.asarray(k, dtype=float), np.asarray(cost, dtype=float)
     if k.shape != cost.shape or k.ndim != 1 or len(k) < 2:
-        raise ValueError(f"k and cost must be two 1-D sequences of the same length >= 2, got shapes "
-                         f"{k.shape} and {cost.shape}")
+        raise ValueError(_("k and cost must be two 1-D sequences of the same length >= 2, got shapes {k} and "
+                           "{cost}", k=k.shape, cost=cost.shape))
     if np.any(k <= 0) or np.any(cost <= 0):
-        raise ValueError("k and cost must be positive (their logarithms are fitted)")
+        raise ValueError(_("k and cost must be positive (their logarithms are fitted)"))
     return float(np.polyfit(np.log(k), np.log(cost), 1)[0])

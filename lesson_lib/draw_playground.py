@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from . import checks
 from .draw_plots import DrawFigure
+from .i18n import N_, _, translate
 from .playground import Playground, button, slider
 from .tasks import Episode, Sinusoid
 
@@ -35,28 +36,30 @@ def _sawtooth(x):
     return 2.5 * (2.0 * ((x + 1.5) / 3.0 % 1.0) - 1.0)
 
 
-# name -> (what it shows, y = f(x), the x of its support points)
+# name -> (what it shows, shown with translate(); y = f(x), the x of its support points)
 PRESETS = {
-    "sine": ("a sine from the family (A = 3)", lambda x: Sinusoid.function(3.0, 1.0, x),
+    "sine": (N_("a sine from the family (A = 3)"), lambda x: Sinusoid.function(3.0, 1.0, x),
              np.array([-4.0, -2.2, -0.3, 1.6, 3.9])),
-    "line": ("a line", lambda x: 0.5 * x - 1.0, np.linspace(-4.5, 4.5, 5)),
-    "step": ("a step", lambda x: np.where(x < 0, -2.0, 2.0), np.linspace(-4.5, 4.5, 8)),
-    "sawtooth": ("a sawtooth", _sawtooth, np.linspace(-4.6, 4.4, 12)),
-    "big sine": ("a sine of amplitude 10 (the family's: 0.1 to 5)", lambda x: Sinusoid.function(10.0, 0.0, x),
-                 np.linspace(-4.5, 4.5, 8)),
-    "wide sine": ("a sine with points out to x = +-9.5 (the family's x: -5 to 5)",
+    "line": (N_("a line"), lambda x: 0.5 * x - 1.0, np.linspace(-4.5, 4.5, 5)),
+    "step": (N_("a step"), lambda x: np.where(x < 0, -2.0, 2.0), np.linspace(-4.5, 4.5, 8)),
+    "sawtooth": (N_("a sawtooth"), _sawtooth, np.linspace(-4.6, 4.4, 12)),
+    "big sine": (N_("a sine of amplitude 10 (the family's: 0.1 to 5)"),
+                 lambda x: Sinusoid.function(10.0, 0.0, x), np.linspace(-4.5, 4.5, 8)),
+    "wide sine": (N_("a sine with points out to x = +-9.5 (the family's x: -5 to 5)"),
                   lambda x: Sinusoid.function(3.0, 1.0, x), np.linspace(-9.5, 9.5, 10)),
 }
 
 
 def _check_learners(learners):
     if not isinstance(learners, dict) or not learners:
-        raise TypeError(f"learners must be a non-empty dict {{name: learner}}, got {learners!r}")
+        raise TypeError(_("learners must be a non-empty dict {{name: learner}}, got {learners!r}",
+                          learners=learners))
     for name, learner in learners.items():
         missing = [a for a in ("prediction_path", "adapts_by_steps") if not hasattr(learner, a)]
         if not isinstance(name, str) or missing:
-            raise TypeError(f"learners[{name!r}] must be a learner (lesson_lib.learners) under a str name; "
-                            f"got {type(learner).__name__}, which lacks {missing}")
+            raise TypeError(_("learners[{name!r}] must be a learner (lesson_lib.learners) under a str name; "
+                              "got {type}, which lacks {missing}", name=name, type=type(learner).__name__,
+                              missing=missing))
     return dict(learners)
 
 
@@ -80,12 +83,13 @@ class DrawPlayground(Playground):
         self.max_steps = checks.integer("max_steps", max_steps, 0, 50)
         self.max_points = checks.integer("max_points", max_points, 1)
         if preset is not None and preset not in PRESETS:
-            raise ValueError(f"preset must be one of {sorted(PRESETS)} or None, got {preset!r}")
+            raise ValueError(_("preset must be one of {presets} or None, got {preset!r}",
+                               presets=sorted(PRESETS), preset=preset))
         show = list(self.learners) if show is None else list(show)
         unknown = [n for n in show if n not in self.learners]
         if unknown:
-            raise ValueError(f"show names learners that are not given: {unknown}; "
-                             f"given: {list(self.learners)}")
+            raise ValueError(_("show names learners that are not given: {unknown}; given: {given}",
+                               unknown=unknown, given=list(self.learners)))
         self.grid = np.linspace(*X_RANGE, 400, dtype=np.float32)
         self.points = np.zeros((0, 2), np.float32)  # the support set: rows (x, y)
         self.shape = None  # the preset's y on the grid, while its points are shown
@@ -98,22 +102,24 @@ class DrawPlayground(Playground):
         stepwise = any(lr.adapts_by_steps for lr in self.learners.values())
         steps = min(5, self.max_steps) if steps is None else steps
         self.steps = slider(W.IntSlider, "pg-steps", value=checks.integer("steps", steps, 0, self.max_steps),
-                            min=0, max=self.max_steps, description="adaptation steps", disabled=not stepwise)
+                            min=0, max=self.max_steps, description=_("adaptation steps"),
+                            disabled=not stepwise)
         self.chooser = W.SelectMultiple(options=list(self.learners), value=show, rows=len(self.learners),
-                                        description="learners")
+                                        description=_("learners"))
         self.chooser.add_class("pg-learners")
-        undo, clear = button("remove last", "undo", "pg-undo"), button("clear", "trash", "pg-clear")
-        undo.on_click(lambda _: self.remove_last())
-        clear.on_click(lambda _: self.clear())
+        undo, clear = button(_("remove last"), "undo", "pg-undo"), button(_("clear"), "trash", "pg-clear")
+        undo.on_click(lambda _button: self.remove_last())
+        clear.on_click(lambda _button: self.clear())
         presets = []
-        for key, (label, _, _) in PRESETS.items():
-            b = button(key, "pencil", f"pg-preset-{key.replace(' ', '-')}")
-            b.tooltip = label
-            b.on_click(lambda _, key=key: self.use_preset(key))
+        for key, (label, _function, _xs) in PRESETS.items():
+            b = button(key, "pencil", f"pg-preset-{key.replace(' ', '-')}")  # the key, as lessons name it
+            b.tooltip = translate(label)
+            b.on_click(lambda _button, key=key: self.use_preset(key))
             presets.append(b)
         self.watch(self.steps, self.chooser)
         self.arrange(W.VBox([W.HBox([W.VBox([self.steps, W.HBox([undo, clear])]), self.chooser]),
-                             W.HBox([W.Label("presets:"), *presets], layout=W.Layout(flex_flow="row wrap"))]))
+                             W.HBox([W.Label(_("presets:")), *presets],
+                                    layout=W.Layout(flex_flow="row wrap"))]))
         if prepare:
             self.prepare()
         if preset is not None:
@@ -132,7 +138,7 @@ class DrawPlayground(Playground):
         if getattr(event, "dblclick", False):
             return  # a double click also sends its two presses, which already added two points
         if event.xdata is None or event.ydata is None or event.inaxes is None:
-            self.note = "Click inside the axes to add a point."
+            self.note = _("Click inside the axes to add a point.")
             self.redraw.request()
         elif event.button == 3:
             self.remove_nearest(event.xdata, event.ydata)
@@ -144,14 +150,15 @@ class DrawPlayground(Playground):
         try:
             x, y = float(x), float(y)
         except (TypeError, ValueError):
-            return self._refuse(f"A point needs two numbers x and y, got x = {x!r}, y = {y!r}.")
+            return self._refuse(_("A point needs two numbers x and y, got x = {x!r}, y = {y!r}.", x=x, y=y))
         if not (np.isfinite(x) and np.isfinite(y)):
-            return self._refuse(f"A point needs finite x and y, got ({x}, {y}).")
+            return self._refuse(_("A point needs finite x and y, got ({x}, {y}).", x=x, y=y))
         if not (X_RANGE[0] <= x <= X_RANGE[1] and Y_RANGE[0] <= y <= Y_RANGE[1]):
-            return self._refuse(f"({x:.2f}, {y:.2f}) is outside the plot: x must lie in {X_RANGE}, "
-                                f"y in {Y_RANGE}.")
+            return self._refuse(_("({x:.2f}, {y:.2f}) is outside the plot: x must lie in {x_range}, "
+                                  "y in {y_range}.", x=x, y=y, x_range=X_RANGE, y_range=Y_RANGE))
         if len(self.points) >= self.max_points:
-            return self._refuse(f"At most {self.max_points} points: remove one or clear first.")
+            return self._refuse(_("At most {count} points: remove one or clear first.",
+                                  count=self.max_points))
         self.points = np.vstack([self.points, np.float32([[x, y]])])
         self.redraw.request()
         return True
@@ -163,14 +170,14 @@ class DrawPlayground(Playground):
 
     def remove_last(self):
         if not len(self.points):
-            return self._refuse("There is no point to remove.")
+            return self._refuse(_("There is no point to remove."))
         self.points = self.points[:-1]
         self.redraw.request()
         return True
 
     def remove_nearest(self, x, y):
         if not len(self.points):
-            return self._refuse("There is no point to remove.")
+            return self._refuse(_("There is no point to remove."))
         scale = np.array([X_RANGE[1] - X_RANGE[0], Y_RANGE[1] - Y_RANGE[0]])
         nearest = int(np.argmin(np.sum(((self.points - [x, y]) / scale) ** 2, axis=1)))
         self.points = np.delete(self.points, nearest, axis=0)
@@ -184,11 +191,12 @@ class DrawPlayground(Playground):
     def use_preset(self, key):
         """Replace the points by the preset's (see PRESETS) and show its shape."""
         if key not in PRESETS:
-            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {key!r}")
+            raise ValueError(_("preset must be one of {presets}, got {key!r}", presets=sorted(PRESETS),
+                               key=key))
         label, function, xs = PRESETS[key]
         self.points = np.stack([xs, function(xs)], axis=1).astype(np.float32)
         self.shape = function(self.grid.astype(np.float64)).astype(np.float32)
-        self.note = f"Preset: {label}."
+        self.note = _("Preset: {label}.", label=translate(label))
         self.redraw.request()
 
     # --- what the learners do ------------------------------------------------------------
@@ -212,7 +220,7 @@ class DrawPlayground(Playground):
             return np.float32(np.stack([np.linspace(-1, 1, k), np.zeros(k)], axis=1))
 
         total = len(self.learners) * (2 + self.max_points)
-        with tqdm(total=total, desc="preparing the learners") as progress:
+        with tqdm(total=total, desc=_("preparing the learners")) as progress:
             for learner in self.learners.values():
                 for k in (1, 2):
                     episode = self.episode(points(k))
@@ -247,19 +255,25 @@ class DrawPlayground(Playground):
                 stepwise = len(on_grid) > 1
                 shown[name] = (on_grid[0] if stepwise else None, on_grid[row])
                 error = float(np.mean((at_points[row] - self.points[:, 1]) ** 2))
-                how = "" if stepwise else " (one forward pass)"
+                who = html.escape(name)
                 if not np.isfinite(error) or error > DIVERGED:
-                    parts.append(f"<b style='color:red'>{html.escape(name)} diverged</b>{how}")
+                    parts.append(
+                        _("<b style='color:red'>{name} diverged</b>", name=who) if stepwise
+                        else _("<b style='color:red'>{name} diverged</b> (one forward pass)", name=who))
                 else:
-                    parts.append(f"{html.escape(name)} {error:.3f}{how}")
+                    parts.append(f"{who} {error:.3f}" if stepwise else
+                                 _("{name} {mse:.3f} (one forward pass)", name=who, mse=error))
         self.figure.update(self.points, self.shape, shown, steps)
         count = len(self.points)
         if not count:
-            head = "<b>No points yet</b>: click on the plot to add support points, or pick a preset."
+            head = _("<b>No points yet</b>: click on the plot to add support points, or pick a preset.")
         else:
-            head = (f"<b>{count} point{'s' if count != 1 else ''}</b>, {steps} adaptation step"
-                    f"{'s' if steps != 1 else ''} &nbsp;|&nbsp; ")
-            head += ("MSE on your points: " + " &nbsp;|&nbsp; ".join(parts)) if parts else "no learner chosen"
+            points = _("{count} point", count=count) if count == 1 else _("{count} points", count=count)
+            taken = (_("{steps} adaptation step", steps=steps) if steps == 1 else
+                     _("{steps} adaptation steps", steps=steps))
+            head = (_("<b>{points}</b>, {steps} &nbsp;|&nbsp; MSE on your points: {errors}", points=points,
+                      steps=taken, errors=" &nbsp;|&nbsp; ".join(parts)) if parts else
+                    _("<b>{points}</b>, {steps} &nbsp;|&nbsp; no learner chosen", points=points, steps=taken))
         note, self.note = self.note, ""
         note = f"<span class='pg-note' style='color:#b35900'>{html.escape(note)}</span><br>" if note else ""
         self.status.value = note + head

@@ -17,6 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from .i18n import _
+
 
 class DrawFigure:
     """The plot the student clicks on.
@@ -38,9 +40,9 @@ class DrawFigure:
         self.ax = self.figure.add_axes((0.07, 0.12, 0.66, 0.8))
         (x_low, x_high), (y_low, y_high) = family
         self.ax.add_patch(Rectangle((x_low, y_low), x_high - x_low, y_high - y_low, color="0.93", zorder=0))
-        self.ax.text(x_low + 0.2, y_high - 0.3, "the training family", fontsize=8, color="0.45", va="top")
+        self.ax.text(x_low + 0.2, y_high - 0.3, _("the training family"), fontsize=8, color="0.45", va="top")
         self.ax.set(xlim=x_range, ylim=y_range, xlabel="x", ylabel="y",
-                    title="click to add a support point (right-click: remove the nearest)")
+                    title=_("click to add a support point (right-click: remove the nearest)"))
         self.ax.axhline(0, color="0.8", lw=0.8, zorder=0)
         self.shape, = self.ax.plot([], [], color="0.55", ls="--", lw=1.2)
         self.points, = self.ax.plot([], [], "o", color="black", ms=7, zorder=5)
@@ -81,18 +83,18 @@ class DrawFigure:
         if key == self._legend_for:
             return False
         handles = [Line2D([], [], marker="o", color="black", ls="none")]
-        labels = ["your support points"]
+        labels = [_("your support points")]
         if shape is not None:
             handles.append(Line2D([], [], color="0.55", ls="--"))
-            labels.append("the preset's shape")
+            labels.append(_("the preset's shape"))
         for name in chosen:
             color = f"C{self.names.index(name)}"
             if name in stepwise:
                 handles += [Line2D([], [], color=color, ls=":"), Line2D([], [], color=color, lw=2.2)]
-                labels += [f"{name}: before adapting", f"{name}: after the steps"]
+                labels += [_("{name}: before adapting", name=name), _("{name}: after the steps", name=name)]
             else:
                 handles.append(Line2D([], [], color=color, lw=2.2))
-                labels.append(f"{name}: one forward pass")
+                labels.append(_("{name}: one forward pass", name=name))
         for legend in self.figure.legends:
             legend.remove()
         self.figure.legend(handles, labels, loc="center left", bbox_to_anchor=(0.74, 0.5), fontsize=8,
@@ -118,8 +120,10 @@ class DrawFigure:
                 lines["before"].set_data(self.grid, before)
             if after is not None:
                 lines["after"].set_data(self.grid, after)
-        stepwise = [name for name, (before, _) in predictions.items() if before is not None]
-        self.count.set_text(f"{len(points)} point{'s' if len(points) != 1 else ''}, {steps} steps")
+        stepwise = [name for name, (before, _after) in predictions.items() if before is not None]
+        count = len(points)
+        self.count.set_text(_("{count} point, {steps} steps", count=count, steps=steps) if count == 1
+                            else _("{count} points, {steps} steps", count=count, steps=steps))
         if self._legend(list(predictions), stepwise, shape):
             self._background = None  # taken again at the next full render
         if self._background is None:

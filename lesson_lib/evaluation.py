@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checks
+from .i18n import _
 from .tasks import Episode
 
 DIVERGED_FACTOR = 100  # a task diverged when its loss is not finite or above 100x its loss before adapting
@@ -122,7 +123,7 @@ class Latency:
 
     def __str__(self):
         low, high = self.quartiles
-        return f"{self.median:.1f} ms (IQR {low:.1f}-{high:.1f})"
+        return _("{median:.1f} ms (IQR {low:.1f}-{high:.1f})", median=self.median, low=low, high=high)
 
 
 def _adapt_and_predict(learner, episode, steps, alpha):
@@ -143,7 +144,7 @@ def latencies(learners, episode, steps, repeats=60, warmup=3, seed=0):
     learners: {name: learner}, each with its own test-time alpha.
     """
     if not learners:
-        raise ValueError("learners must name at least one learner, got an empty dict")
+        raise ValueError(_("learners must name at least one learner, got an empty dict"))
     checks.integer("steps", steps, 0)
     checks.integer("repeats", repeats, 1)
     checks.integer("warmup", warmup, 1)
@@ -198,7 +199,7 @@ def one_query_at_a_time(learner, episode, steps, queries=None):
     T, M = episode.query_x.shape[:2]
     picked = np.arange(M) if queries is None else np.asarray(queries)
     if picked.ndim != 1 or not len(picked) or picked.min() < 0 or picked.max() >= M:
-        raise ValueError(f"queries must be indices in [0, {M}), got {queries!r}")
+        raise ValueError(_("queries must be indices in [0, {M}), got {queries!r}", M=M, queries=queries))
     repeat = lambda a: np.repeat(a, len(picked), axis=0)  # noqa: E731  [T * P, ...], task-major
     sx, sy = repeat(episode.support_x), repeat(episode.support_y)
     qx = episode.query_x[:, picked].reshape(T * len(picked), 1, *episode.query_x.shape[2:])

@@ -8,12 +8,14 @@ reads too); macOS and Windows have PingFang SC or Microsoft YaHei already.
 
 import warnings
 
+from .i18n import N_, _, translate
+
 LATIN = "DejaVu Sans"  # matplotlib's own default, shipped with it
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei",
                 "WenQuanYi Zen Hei", "Heiti SC", "SimHei")  # Simplified Chinese first
-INSTALL = ("install a font with Chinese glyphs: on Debian or Ubuntu `sudo apt-get install fonts-noto-cjk` "
-           "(`make lab` does it when it may), on conda `conda install -c conda-forge font-ttf-noto-cjk`; "
-           "then restart the kernel")
+INSTALL = N_("install a font with Chinese glyphs: on Debian or Ubuntu `sudo apt-get install fonts-noto-cjk` "
+             "(`make lab` does it when it may), on conda `conda install -c conda-forge font-ttf-noto-cjk`; "
+             "then restart the kernel")
 
 
 def cjk_family():
@@ -34,7 +36,7 @@ def use_for(language):
         return
     family = cjk_family()
     if family is None:
-        warnings.warn(f"No font with Chinese glyphs was found, so Chinese text in figures will show as "
-                      f"boxes; {INSTALL}.", stacklevel=3)
+        warnings.warn(_("No font with Chinese glyphs was found, so Chinese text in figures will show as "
+                        "boxes; {install}.", install=translate(INSTALL)), stacklevel=3)
         return
     matplotlib.rcParams["font.family"] = [LATIN, family]

@@ -10,6 +10,8 @@ hand), as in the MAML paper (appendix A.1).
 import keras
 import tensorflow as tf
 
+from .i18n import _
+
 
 def mse(y_true, y_pred):
     """Mean squared error, the sinusoid loss (MAML section 5.1)."""
@@ -27,10 +29,10 @@ class FunctionalModel:
 
     def __init__(self, model, training=True):
         if not isinstance(model, keras.Model):
-            raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+            raise TypeError(_("model must be a keras.Model, got {type}", type=type(model).__name__))
         if not model.built or not model.trainable_variables:
-            raise ValueError("model must be built and have trainable weights "
-                             "(give it a keras.Input or call it once on data)")
+            raise ValueError(_("model must be built and have trainable weights (give it a keras.Input or "
+                               "call it once on data)"))
         self.model = model
         self.training = training
 
@@ -45,7 +47,7 @@ class FunctionalModel:
 
     def __call__(self, weights, x):
         state = [tf.convert_to_tensor(v) for v in self.model.non_trainable_variables]
-        outputs, _ = self.model.stateless_call(weights, state, x, training=self.training)
+        outputs, _state = self.model.stateless_call(weights, state, x, training=self.training)
         return outputs
 
 
@@ -76,7 +78,7 @@ def sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order=True):
     phi = list(theta)
     yield phi
     for t in range(steps):
-        _, grads = loss_and_gradient(f, phi, x, y, loss_fn)
+        _loss, grads = loss_and_gradient(f, phi, x, y, loss_fn)
         if not second_order:
             grads = [tf.stop_gradient(g) for g in grads]
         phi = sgd_step(phi, grads, alpha(t) if callable(alpha) else alpha)
@@ -101,5 +103,5 @@ def adam_path(f, theta, x, y, steps, alpha, loss_fn, beta1=0.0, beta2=0.999, eps
 
 def adapt(f, theta, x, y, steps, alpha, loss_fn, second_order=True):
     """phi_steps, the weights after `steps` SGD steps from theta (Lesson 2, eq. 2)."""
-    *_, phi = sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order)
+    *_earlier, phi = sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order)
     return phi

@@ -16,6 +16,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from . import checks
+from .i18n import _
 from .tasks import Episode
 
 
@@ -53,14 +54,15 @@ def success_rates(learner, tasks, demonstrations, trials=None, steps=None, progr
     Demonstrations; its first tasks when it holds fewer); trials defaults to its demonstrations
     per task. Each trial runs every task at once."""
     if demonstrations.num_tasks > len(tasks):
-        raise ValueError(f"demonstrations hold {demonstrations.num_tasks} tasks, the split only {len(tasks)}")
+        raise ValueError(_("demonstrations hold {held} tasks, the split only {count}",
+                           held=demonstrations.num_tasks, count=len(tasks)))
     trials = demonstrations.per_task if trials is None else checks.integer(
         "trials", trials, 1, demonstrations.per_task)
     indices = list(range(demonstrations.num_tasks))
     found = np.zeros((len(indices), trials), bool)
-    name = "expert" if learner is None else learner.name
-    for j in tqdm(range(trials), desc=f"{name} on {tasks.env_name} {tasks.split} tasks (trials)",
-                  disable=not progress, mininterval=0.5):
+    name = _("expert") if learner is None else learner.name
+    desc = _("{name} on {env} {split} tasks (trials)", name=name, env=tasks.env_name, split=tasks.split)
+    for j in tqdm(range(trials), desc=desc, disable=not progress, mininterval=0.5):
         policy = None if learner is None else imitating_policy(
             learner, demonstrations.observations[:, j], demonstrations.actions[:, j], steps)
         runs = tasks.episodes(indices, [demonstrations.per_task + j] * len(indices), policy)

@@ -14,6 +14,7 @@ import ipywidgets as W
 import numpy as np
 
 from . import checks
+from .i18n import _
 from .language_plots import language_figure, softmax
 from .playground import Playground, button, slider
 from .recipes.language import with_ways
@@ -33,32 +34,32 @@ class LanguagePlayground(Playground):
     def __init__(self, learners, tasks, learner="MAML", ways=5, K=1, steps=None,
                  text="the cat sat on the mat", seed=0):
         if not learners:
-            raise ValueError("learners must name at least one learner")
+            raise ValueError(_("learners must name at least one learner"))
         if not isinstance(tasks, Languages):
-            raise TypeError(f"tasks must be a Languages sampler, got {type(tasks).__name__}")
+            raise TypeError(_("tasks must be a Languages sampler, got {type}", type=type(tasks).__name__))
         super().__init__("language")
         self.learners, self.tasks = dict(learners), tasks
         self.rng = np.random.default_rng(checks.integer("seed", seed, 0))
         self._narrowed = {}
         most = len(tasks.languages)
         first = learner if learner in self.learners else next(iter(self.learners))
-        self.chooser = W.Dropdown(options=list(self.learners), value=first, description="learner")
+        self.chooser = W.Dropdown(options=list(self.learners), value=first, description=_("learner"))
         self.chooser.add_class("pg-learner")
         self.ways = slider(W.IntSlider, "pg-ways", value=checks.integer("ways", ways, 2, most), min=2,
-                           max=most, description="ways N")
+                           max=most, description=_("ways N"))
         self.K = slider(W.IntSlider, "pg-shots", value=checks.integer("K", K, 1, MAX_K), min=1, max=MAX_K,
-                        description="shots K")
+                        description=_("shots K"))
         self.steps = slider(W.IntSlider, "pg-steps", value=0, min=0, max=self.max_steps,
-                            description="inner steps")
-        self.text = W.Text(value=str(text), description="your text", continuous_update=False,
-                           placeholder="type a sentence, press Enter")
+                            description=_("inner steps"))
+        self.text = W.Text(value=str(text), description=_("your text"), continuous_update=False,
+                           placeholder=_("type a sentence, press Enter"))
         self.text.add_class("pg-text")
-        self.new_task = button("new task", "refresh", "pg-new-task")
+        self.new_task = button(_("new task"), "refresh", "pg-new-task")
         self._learner_defaults(steps)
         self._new_task()
         self.chooser.observe(self._learner_changed, names="value")
         self.watch(self.ways, self.K, self.steps, self.text)
-        self.new_task.on_click(lambda _: (self._new_task(), self.redraw.request()))
+        self.new_task.on_click(lambda _button: (self._new_task(), self.redraw.request()))
         self.arrange(W.VBox([W.HBox([W.VBox([self.chooser, self.ways, self.K]),
                                      W.VBox([self.steps, self.new_task])]), self.text]))
 
@@ -124,16 +125,20 @@ class LanguagePlayground(Playground):
         guesses = queries.argmax(-1)
         accuracy = np.where(finite, (guesses == truth).mean(axis=1), np.nan)
         text = " ".join(self.tasks.decode(self.tasks.encode([self.text.value]))[0].split())
-        png = language_figure(names, yours, guesses, accuracy, steps, text or "(no letters)")
-        task = f"{self.chooser.value}, {N}-way {K}-shot"
+        png = language_figure(names, yours, guesses, accuracy, steps, text or _("(no letters)"))
+        task = _("{name}, {N}-way {K}-shot", name=self.chooser.value, N=N, K=K)
         if not finite[steps]:
-            return png, f"<b style='color:red'>{task}: diverged at step {int(np.argmin(finite))}</b>"
+            diverged = _("{task}: diverged at step {step}", task=task, step=int(np.argmin(finite)))
+            return png, f"<b style='color:red'>{diverged}</b>"
         best = int(np.argmax(yours[steps]))
-        said = (f"your text reads as <b>{names[best]}</b> (probability {softmax(yours[steps])[best]:.2f})"
-                if text else "your text has no letters the kit reads: type a few words")
-        when = "one forward pass" if len(path) == 1 else f"{steps} step{'s' * (steps != 1)}"
+        said = (_("your text reads as <b>{language}</b> (probability {probability:.2f})",
+                  language=names[best], probability=softmax(yours[steps])[best])
+                if text else _("your text has no letters the kit reads: type a few words"))
+        when = (_("one forward pass") if len(path) == 1 else _("1 step") if steps == 1
+                else _("{steps} steps", steps=steps))
         support = self.tasks.decode(episode.support_x[0]).reshape(N, K)
         examples = "; ".join(f"{name}: <i>{html.escape(' | '.join(support[c][:2]))}</i>"
                              for c, name in enumerate(names))
-        return png, (f"{task} ({when}): query accuracy {100 * accuracy[steps]:.0f}%; {said}.<br>"
-                     f"<small>support texts: {examples}</small>")
+        return png, _("{task} ({when}): query accuracy {accuracy:.0f}%; {said}.<br>"
+                      "<small>support texts: {examples}</small>", task=task, when=when,
+                      accuracy=100 * accuracy[steps], said=said, examples=examples)

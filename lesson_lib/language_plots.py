@@ -2,8 +2,10 @@
 playground hands them the learner's predictions (`prediction_path`) and never adapts here."""
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .i18n import _
 from .plots import png_bytes
 
 
@@ -33,23 +35,23 @@ def language_figure(names, yours, query_guesses, accuracy, steps, text):
     one_pass = len(yours) == 1
     after = softmax(yours[min(steps, len(yours) - 1)])
     if one_pass:
-        bars.barh(rows, after, color="tab:blue", label="one forward pass")
+        bars.barh(rows, after, color="tab:blue", label=_("one forward pass"))
     else:
-        bars.barh(rows + 0.2, softmax(yours[0]), height=0.4, color="lightgrey", label="before (step 0)")
+        bars.barh(rows + 0.2, softmax(yours[0]), height=0.4, color="lightgrey", label=_("before (step 0)"))
         bars.barh(rows - 0.2, after, height=0.4, color="tab:blue",
-                  label=f"after {steps} step{'s' * (steps != 1)}")
+                  label=_("after 1 step") if steps == 1 else _("after {k} steps", k=steps))
     bars.set_yticks(rows, names)
     bars.invert_yaxis()
-    bars.set(xlim=(0, 1), xlabel="probability")
+    bars.set(xlim=(0, 1), xlabel=_("probability"))
     shown = text if len(text) <= 28 else text[:27] + "…"
-    bars.set_title(f"your text: \u201c{shown}\u201d", fontsize=10)
+    bars.set_title(_("your text: \u201c{text}\u201d", text=shown), fontsize=10)
     bars.legend(fontsize=8, loc="lower right")
     curve.plot(np.arange(len(accuracy)), 100 * np.asarray(accuracy), marker="o", ms=3)
-    curve.axhline(100 / N, color="grey", ls=":", label="chance")
+    curve.axhline(100 / N, color="grey", ls=":", label=_("chance"))
     curve.axvline(min(steps, len(accuracy) - 1), color="grey", ls="--", lw=1)
-    curve.set(xlim=(-0.5, max(len(accuracy) - 1, 10) + 0.5), ylim=(0, 102), xlabel="inner step",
-              ylabel="query accuracy %")
-    curve.set_title(f"{N * Q} query texts: accuracy vs steps", fontsize=10)
+    curve.set(xlim=(-0.5, max(len(accuracy) - 1, 10) + 0.5), ylim=(0, 102), xlabel=_("inner step"),
+              ylabel=_("query accuracy %"))
+    curve.set_title(_("{count} query texts: accuracy vs steps", count=N * Q), fontsize=10)
     curve.legend(fontsize=8, loc="lower right")
     counts = np.zeros((N, N), int)
     np.add.at(counts, (np.repeat(rows, Q), query_guesses[min(steps, len(query_guesses) - 1)]), 1)
@@ -60,6 +62,17 @@ def language_figure(names, yours, query_guesses, accuracy, steps, text):
                            color="white" if n > Q / 2 else "black")
     confusion.set_xticks(rows, names, rotation=45, ha="right")
     confusion.set_yticks(rows, names)
-    confusion.set(xlabel="predicted", ylabel="true language")
-    confusion.set_title("which languages get confused", fontsize=10)
+    confusion.set(xlabel=_("predicted"), ylabel=_("true language"))
+    confusion.set_title(_("which languages get confused"), fontsize=10)
+    fit_bottom(figure, grid, confusion)
     return png_bytes(figure)
+
+
+def fit_bottom(figure, grid, ax, margin=3):
+    """Raise the panels' bottom edge when `ax`'s rotated tick labels and x label would be cut off
+    at the figure's bottom (long names such as "Portuguese"); a figure that fits is left as it is."""
+    low = ax.get_tightbbox(FigureCanvasAgg(figure).get_renderer()).y0  # pixels above the bottom edge
+    if low < margin:
+        grid.update(bottom=grid.bottom + (margin - low) / figure.bbox.height)
+        for panel in figure.axes:  # update() moves the axes of pyplot's figures only
+            panel.set_position(panel.get_subplotspec().get_position(figure))

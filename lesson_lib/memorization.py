@@ -29,6 +29,7 @@ import numpy as np
 
 from . import checks
 from .evaluation import mean_ci95_median
+from .i18n import _
 from .tasks import Episode, TaskPool
 
 
@@ -46,13 +47,13 @@ class CodedTasks:
 
     def __init__(self, tasks, code_dim=8, seed=0, offset=None, shuffle=False):
         if not callable(getattr(tasks, "sample", None)):
-            raise TypeError(f"tasks must be a TaskPool or a task family with sample(), "
-                            f"got {type(tasks).__name__}")
+            raise TypeError(_("tasks must be a TaskPool or a task family with sample(), got {type}",
+                              type=type(tasks).__name__))
         self.tasks = tasks
         self.code_dim = checks.integer("code_dim", code_dim, 1)
         self.offset = None if offset is None else checks.positive_number("offset", offset)
         if not isinstance(shuffle, bool):
-            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+            raise TypeError(_("shuffle must be True or False, got {shuffle!r}", shuffle=shuffle))
         self.shuffle = shuffle
         self.rng = np.random.default_rng(checks.integer("seed", seed, 0))
         finite = isinstance(tasks, TaskPool) and not tasks.unlimited and not shuffle
@@ -92,10 +93,11 @@ def swap_supports(episode, shift=1, outputs_only=False):
     task's own inputs, with its code, get another function's values). Needs at least 2 tasks."""
     checks.integer("shift", shift, 1)
     if episode.num_tasks < 2:
-        raise ValueError(f"episode must hold at least 2 tasks to swap support sets, got {episode.num_tasks}")
+        raise ValueError(_("episode must hold at least 2 tasks to swap support sets, got {tasks}",
+                           tasks=episode.num_tasks))
     if shift % episode.num_tasks == 0:
-        raise ValueError(f"shift must not be a multiple of the episode's {episode.num_tasks} tasks "
-                         f"(every task would keep its own support set), got {shift}")
+        raise ValueError(_("shift must not be a multiple of the episode's {tasks} tasks (every task would "
+                           "keep its own support set), got {shift}", tasks=episode.num_tasks, shift=shift))
     support_x = episode.support_x if outputs_only else np.roll(episode.support_x, -shift, axis=0)
     return Episode(support_x, np.roll(episode.support_y, -shift, axis=0), episode.query_x, episode.query_y,
                    episode.info)

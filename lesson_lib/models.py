@@ -4,6 +4,7 @@ the ones the papers use."""
 import keras
 
 from . import checks
+from .i18n import _
 from .layers import BatchNormalization
 
 
@@ -19,7 +20,7 @@ def mlp(input_dim=1, hidden=(40, 40), output_dim=1, activation="relu", batch_nor
     checks.integer("output_dim", output_dim, 1)
     checks.integer("seed", seed, 0)
     if api not in ("sequential", "functional"):
-        raise ValueError(f"api must be 'sequential' or 'functional', got {api!r}")
+        raise ValueError(_("api must be 'sequential' or 'functional', got {api!r}", api=api))
     layers = []
     for i, width in enumerate(hidden):
         checks.integer(f"hidden[{i}]", width, 1)

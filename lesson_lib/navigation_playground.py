@@ -16,6 +16,7 @@ import numpy as np
 
 from . import checks
 from .envs.navigation import GOAL_RANGE, as_goals
+from .i18n import _
 from .navigation_plots import NavigationFigure, NavigationView, arrow_points
 from .playground import Playground, button, slider
 from .rl.adaptation import adaptation_paths, mean_action_field
@@ -25,13 +26,14 @@ GOAL_STEP = 0.05  # the goal sliders' resolution
 
 def check_learners(learners):
     if not isinstance(learners, dict) or not learners:
-        raise TypeError(f"learners must be a non-empty dict {{name: MAMLRL learner}}, e.g. "
-                        f"recipes.navigation.load_all(), got {learners!r}")
+        raise TypeError(_("learners must be a non-empty dict {{name: MAMLRL learner}}, e.g. "
+                          "recipes.navigation.load_all(), got {learners!r}", learners=learners))
     for name, learner in learners.items():
         missing = [a for a in ("adapt", "params", "policy", "alpha") if not hasattr(learner, a)]
         if not isinstance(name, str) or missing:
-            raise TypeError(f"learners[{name!r}] must be a MAMLRL learner under a str name; got "
-                            f"{type(learner).__name__}, which lacks {missing}")
+            raise TypeError(_("learners[{name!r}] must be a MAMLRL learner under a str name; got "
+                              "{type}, which lacks {missing}", name=name, type=type(learner).__name__,
+                              missing=missing))
     return dict(learners)
 
 
@@ -57,7 +59,8 @@ class NavigationPlayground(Playground):
         self.seed = checks.integer("seed", seed, 0)
         step = checks.integer("step", step, 0, self.S)
         if learner is not None and learner not in self.learners:
-            raise ValueError(f"learner must be one of {list(self.learners)}, got {learner!r}")
+            raise ValueError(_("learner must be one of {names}, got {learner!r}", names=list(self.learners),
+                               learner=learner))
         self.reference = reference if reference in self.learners else None
         super().__init__("navigation")
         self.draws = 0  # "new trajectories" presses: part of the random seed
@@ -65,16 +68,18 @@ class NavigationPlayground(Playground):
         self.points = arrow_points()
         self.picture = NavigationFigure(self.S)
         self.chooser = W.Dropdown(options=list(self.learners), value=learner or next(iter(self.learners)),
-                                  description="learner")
+                                  description=_("learner"))
         self.chooser.add_class("pg-learner")
         self.goal_x, self.goal_y = (
-            slider(W.FloatSlider, f"pg-goal-{axis}", value=float(value), description=f"goal {axis}",
-                   min=-GOAL_RANGE, max=GOAL_RANGE, step=GOAL_STEP, readout_format="+.2f")
+            slider(W.FloatSlider, f"pg-goal-{axis}", value=float(value),
+                   description=_("goal {axis}", axis=axis), min=-GOAL_RANGE, max=GOAL_RANGE, step=GOAL_STEP,
+                   readout_format="+.2f")
             for axis, value in zip("xy", goal, strict=True))
-        self.step = slider(W.IntSlider, "pg-step", value=step, min=0, max=self.S, description="inner step k")
-        self.new = button("new trajectories", "refresh", "pg-new")
+        self.step = slider(W.IntSlider, "pg-step", value=step, min=0, max=self.S,
+                           description=_("inner step k"))
+        self.new = button(_("new trajectories"), "refresh", "pg-new")
         self.watch(self.chooser, self.goal_x, self.goal_y, self.step)
-        self.new.on_click(lambda _: self.resample())
+        self.new.on_click(lambda _button: self.resample())
         self.arrange(W.HBox([W.VBox([self.chooser, self.step, self.new]),
                              W.VBox([self.goal_x, self.goal_y])]))
 
@@ -126,9 +131,11 @@ class NavigationPlayground(Playground):
         png = self.picture.draw(view)
         returns = path.returns.mean(axis=1)
         shown = ", ".join(f"<b>{r:.1f}</b>" if j == k else f"{r:.1f}" for j, r in enumerate(returns))
-        readout = (f"{html.escape(name)}, goal ({path.goal[0]:+.2f}, {path.goal[1]:+.2f}), step k = {k} "
-                   f"highlighted: mean return after 0..{self.S} steps {shown} ({self.trajectories} "
-                   f"trajectories per step; alpha {', '.join(f'{a:g}' for a in path.alphas)})")
+        readout = _("{name}, goal ({x:+.2f}, {y:+.2f}), step k = {k} highlighted: mean return after 0..{S} "
+                    "steps {returns} ({trajectories} trajectories per step; alpha {alphas})",
+                    name=html.escape(name), x=path.goal[0], y=path.goal[1], k=k, S=self.S, returns=shown,
+                    trajectories=self.trajectories, alphas=", ".join(f"{a:g}" for a in path.alphas))
         for label, values in references.items():
-            readout += f"; {html.escape(label)}: {', '.join(f'{r:.1f}' for r in values)}"
+            readout += _("; {name}: {returns}", name=html.escape(label),
+                         returns=", ".join(f"{r:.1f}" for r in values))
         return png, readout

@@ -19,6 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from .i18n import _
+
 LIMIT = 0.65  # the plane shown: [-0.65, 0.65]^2 (goals lie in [-0.5, 0.5]^2)
 GOAL_RANGE = 0.5
 ARROW_GRID = np.linspace(-0.6, 0.6, 9)
@@ -31,7 +33,9 @@ def step_color(k):
 
 
 def step_label(k):
-    return "before adaptation (step 0)" if k == 0 else f"after {k} step{'s' * (k != 1)}"
+    if k == 0:
+        return _("before adaptation (step 0)")
+    return _("after 1 step") if k == 1 else _("after {k} steps", k=k)
 
 
 def arrow_points():
@@ -99,8 +103,8 @@ class NavigationFigure:
             ax.set(xlim=(-LIMIT, LIMIT), ylim=(-LIMIT, LIMIT), aspect="equal", xlabel="x")
             ax.plot([0], [0], "o", color="black", ms=6, zorder=6)
         self.plane.set_ylabel("y")
-        self.plane.text(-GOAL_RANGE, -GOAL_RANGE - 0.015, "goals lie in this square", fontsize=8, color="0.5",
-                        va="top")
+        self.plane.text(-GOAL_RANGE, -GOAL_RANGE - 0.015, _("goals lie in this square"), fontsize=8,
+                        color="0.5", va="top")
         self.paths = []
         for k in range(steps + 1):
             lines = LineCollection([], colors=step_color(k), lw=0.8, alpha=0.25)
@@ -112,8 +116,8 @@ class NavigationFigure:
         self.centres = [self.plane.plot([], [], color=step_color(k), lw=2.5, zorder=4)[0]
                         for k in range(steps + 1)]
         handles = [Line2D([], [], color=step_color(k), lw=2, label=step_label(k)) for k in range(steps + 1)]
-        handles += [Line2D([], [], ls="", marker="*", ms=12, mfc="gold", mec="black", label="goal"),
-                    Line2D([], [], ls="", marker="o", color="black", ms=5, label="start s_0 = (0, 0)")]
+        handles += [Line2D([], [], ls="", marker="*", ms=12, mfc="gold", mec="black", label=_("goal")),
+                    Line2D([], [], ls="", marker="o", color="black", ms=5, label=_("start s_0 = (0, 0)"))]
         self.figure.legend(handles=handles, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, 0.935),
                            ncol=len(handles), frameon=False, handlelength=1.5)
         x, y = np.meshgrid(ARROW_GRID, ARROW_GRID)
@@ -121,20 +125,20 @@ class NavigationFigure:
         # an arrow of the largest speed (0.1 per coordinate) is 0.13 long: about a grid cell
         self.quiver = self.arrows.quiver(x, y, zero, zero, angles="xy", scale_units="xy", scale=0.1 / 0.13,
                                          width=0.006, zorder=4)
-        self.arrows.quiverkey(self.quiver, 0.7, -0.085, 0.1, "speed 0.1 (the most)", labelpos="E",
+        self.arrows.quiverkey(self.quiver, 0.7, -0.085, 0.1, _("speed 0.1 (the most)"), labelpos="E",
                               coordinates="axes", fontproperties={"size": 8})
         steps_axis = np.arange(steps + 1)
         self.spread = LineCollection([], colors="0.3", lw=2, alpha=0.6)
         self.curve.add_collection(self.spread)
         self.mean, = self.curve.plot(steps_axis, np.zeros(steps + 1), "-o", color="black", lw=1.8, ms=4,
-                                     label="this policy (mean, 95% interval)")
+                                     label=_("this policy (mean, 95% interval)"))
         self.chosen, = self.curve.plot([], [], "o", ms=13, mfc="none", mew=2, zorder=5)
         self.references = {}
-        self.curve.set(xlim=(-0.3, steps + 0.3), xlabel="inner steps k (REINFORCE, alpha then alpha / 2)",
-                       ylabel="return (sum over 100 steps of -distance)")
+        self.curve.set(xlim=(-0.3, steps + 0.3), xlabel=_("inner steps k (REINFORCE, alpha then alpha / 2)"),
+                       ylabel=_("return (sum over 100 steps of -distance)"))
         self.curve.set_xticks(steps_axis)
         self.curve.grid(alpha=0.3)
-        self.curve.set_title("return of the sampled trajectories", fontsize=10)
+        self.curve.set_title(_("return of the sampled trajectories"), fontsize=10)
         self.dynamic = [*self.paths, *self.centres, self.ends, *self.goals, self.quiver, self.spread,
                         self.mean, self.chosen, self.plane.title, self.arrows.title, self.title]
         for artist in self.dynamic:
@@ -146,7 +150,7 @@ class NavigationFigure:
         if label not in self.references:
             color = f"C{1 + len(self.references) % 8}"
             self.references[label], = self.curve.plot([], [], "--s", color=color, lw=1.3, ms=3.5,
-                                                      label=f"{label}, same goal", animated=True)
+                                                      label=_("{name}, same goal", name=label), animated=True)
             self.dynamic.insert(self.dynamic.index(self.mean), self.references[label])
         return self.references[label]
 
@@ -154,8 +158,8 @@ class NavigationFigure:
         """Set every artist from `view` (a NavigationView) and return the PNG."""
         S = len(view.returns) - 1
         if S > self.steps or not 0 <= view.step <= S:
-            raise ValueError(f"the view must have at most {self.steps} steps and 0 <= step <= {S}, got "
-                             f"{S} steps and step {view.step}")
+            raise ValueError(_("the view must have at most {most} steps and 0 <= step <= {S}, got {S} steps "
+                               "and step {step}", most=self.steps, S=S, step=view.step))
         k, color = view.step, step_color(view.step)
         for j, (lines, centre) in enumerate(zip(self.paths, self.centres, strict=True)):
             shown = j <= S and j in (0, k, S)  # before adaptation, the chosen step and the last one
@@ -169,11 +173,11 @@ class NavigationFigure:
         self.ends.set_color(color)
         for goal in self.goals:
             goal.set_data([view.goal[0]], [view.goal[1]])
-        self.plane.set_title(f"{view.positions.shape[2]} trajectories {step_label(k)} (bold: their mean)",
-                             fontsize=10)
+        self.plane.set_title(_("{count} trajectories {when} (bold: their mean)",
+                               count=view.positions.shape[2], when=step_label(k)), fontsize=10)
         self.quiver.set_UVC(view.field[:, 0], view.field[:, 1])
         self.quiver.set_color(color)
-        self.arrows.set_title(f"mean action of the policy, {step_label(k)}", fontsize=10)
+        self.arrows.set_title(_("mean action of the policy, {when}", when=step_label(k)), fontsize=10)
         mean, ci = mean_ci95(view.returns)
         steps_axis = np.arange(S + 1)
         self.mean.set_data(steps_axis, mean)
@@ -196,8 +200,9 @@ class NavigationFigure:
             self.curve.set_xlim(-0.3, S + 0.3)
             self.curve.legend(handles=shown, fontsize=8, loc="lower right")
             self._layout, self._background = layout, None
-        self.title.set_text(f"{view.learner} on the goal ({view.goal[0]:+.2f}, {view.goal[1]:+.2f}): "
-                            f"{step_label(k)}, mean return {mean[k]:.1f}")
+        self.title.set_text(_("{learner} on the goal ({x:+.2f}, {y:+.2f}): {when}, mean return {mean:.1f}",
+                              learner=view.learner, x=view.goal[0], y=view.goal[1], when=step_label(k),
+                              mean=mean[k]))
         return self.render()
 
     def render(self):

@@ -11,6 +11,7 @@ import ipywidgets as W
 import numpy as np
 
 from . import checks
+from .i18n import _
 from .playground import Playground, button, slider
 from .plots import few_shot_figure
 from .recipes.omniglot import with_ways
@@ -31,30 +32,30 @@ class OmniglotPlayground(Playground):
 
     def __init__(self, learners, tasks, learner="MAML", ways=5, K=1, steps=None, seed=0):
         if not learners:
-            raise ValueError("learners must name at least one learner")
+            raise ValueError(_("learners must name at least one learner"))
         if not isinstance(tasks, Omniglot):
-            raise TypeError(f"tasks must be an Omniglot sampler, got {type(tasks).__name__}")
+            raise TypeError(_("tasks must be an Omniglot sampler, got {type}", type=type(tasks).__name__))
         super().__init__("omniglot")
         self.learners, self.tasks = dict(learners), tasks
         self.rng = np.random.default_rng(checks.integer("seed", seed, 0))
         self._narrowed = {}
         first = learner if learner in self.learners else next(iter(self.learners))
-        self.chooser = W.Dropdown(options=list(self.learners), value=first, description="learner")
+        self.chooser = W.Dropdown(options=list(self.learners), value=first, description=_("learner"))
         self.chooser.add_class("pg-learner")
         self.ways = slider(W.IntSlider, "pg-ways", value=checks.integer("ways", ways, 2, self.max_ways),
-                           min=2, max=self.max_ways, description="ways N")
+                           min=2, max=self.max_ways, description=_("ways N"))
         self.K = slider(W.IntSlider, "pg-shots", value=checks.integer("K", K, 1, 10), min=1, max=10,
-                        description="shots K")
+                        description=_("shots K"))
         self.steps = slider(W.IntSlider, "pg-steps", value=0, min=0, max=self.max_steps,
-                            description="inner steps")
+                            description=_("inner steps"))
         self.alpha = slider(W.FloatLogSlider, "pg-alpha", value=0.1, base=10, min=-4, max=0.5, step=0.05,
-                            description="alpha (inner step)", readout_format=".3g")
-        self.new_task = button("new task", "refresh", "pg-new-task")
+                            description=_("alpha (inner step)"), readout_format=".3g")
+        self.new_task = button(_("new task"), "refresh", "pg-new-task")
         self._learner_defaults(steps)
         self._new_task()
         self.chooser.observe(self._learner_changed, names="value")
         self.watch(self.ways, self.K, self.steps, self.alpha)
-        self.new_task.on_click(lambda _: (self._new_task(), self.redraw.request()))
+        self.new_task.on_click(lambda _button: (self._new_task(), self.redraw.request()))
         self.arrange(W.HBox([W.VBox([self.chooser, self.ways, self.K]),
                              W.VBox([self.steps, self.alpha, self.new_task])]))
 
@@ -74,7 +75,7 @@ class OmniglotPlayground(Playground):
         """20 random test classes and, per class, a random order of its 20 drawings: N picks
         the first N classes, K the first K drawings (so moving a slider changes one thing)."""
         self.classes = self.rng.choice(self.tasks.num_classes, self.max_ways, replace=False)
-        self.drawings = np.stack([self.rng.permutation(20) for _ in range(self.max_ways)])
+        self.drawings = np.stack([self.rng.permutation(20) for _class in range(self.max_ways)])
         self.task_id = self.rng.integers(1 << 62)
 
     def _learner_changed(self, change):
@@ -121,13 +122,13 @@ class OmniglotPlayground(Playground):
         accuracy = np.where(finite, (guesses == truth).mean(axis=1), np.nan)
         alpha = None if self.alpha.disabled else self.alpha.value
         png = few_shot_figure(episode, guesses, accuracy, steps, shown=SHOWN_QUERIES, alpha=alpha)
-        task = f"{self.chooser.value}, {N}-way {K}-shot"
+        task = _("{name}, {N}-way {K}-shot", name=self.chooser.value, N=N, K=K)
         if not finite[steps]:
-            first = int(np.argmin(finite))
-            return png, (f"<b style='color:red'>{task}: diverged at step {first}</b>: "
-                         f"alpha = {self.alpha.value:.3g} is too large for it")
+            return png, _("<b style='color:red'>{task}: diverged at step {step}</b>: alpha = {alpha:.3g} is "
+                          "too large for it", task=task, step=int(np.argmin(finite)), alpha=self.alpha.value)
         if len(path) == 1:
-            return png, f"{task}: query accuracy {100 * accuracy[0]:.0f}% (one forward pass)"
-        before, after = 100 * accuracy[0], 100 * accuracy[steps]
-        return png, (f"{task}: query accuracy {before:.0f}% before, {after:.0f}% after {steps} "
-                     f"steps of alpha = {self.alpha.value:.3g}")
+            return png, _("{task}: query accuracy {accuracy:.0f}% (one forward pass)", task=task,
+                          accuracy=100 * accuracy[0])
+        return png, _("{task}: query accuracy {before:.0f}% before, {after:.0f}% after {steps} steps of "
+                      "alpha = {alpha:.3g}", task=task, before=100 * accuracy[0], after=100 * accuracy[steps],
+                      steps=steps, alpha=self.alpha.value)

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 
 import ipywidgets as W
 
+from .i18n import _
+
 
 class CoalescingRedraw:
     """Call `draw` once for any burst of requests.
@@ -52,9 +54,10 @@ class CoalescingRedraw:
             if self.status is None:
                 raise
             traceback.print_exc()
-            self.status.value = (f"<b class='pg-error' style='color:red'>The plot could not be redrawn "
-                                 f"({type(error).__name__}: {html.escape(str(error))}). Try another "
-                                 f"value; if it persists, restart the kernel and run the lesson again.</b>")
+            said = _("The plot could not be redrawn ({name}: {error}). Try another value; if it persists, "
+                     "restart the kernel and run the lesson again.", name=type(error).__name__,
+                     error=html.escape(str(error)))
+            self.status.value = f"<b class='pg-error' style='color:red'>{said}</b>"
 
 
 def slider(kind, css, **kwargs):

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from .i18n import _
+from .i18n import N_, _, translate
 from .tasks import Sinusoid
 
 
@@ -57,7 +57,7 @@ class AdaptationFigure:
             self.artists[name] = {
                 "before": fn.plot([], [], color=color, ls=":", lw=1.5,
                                   label=_("{name}: before adaptation", name=name))[0],
-                "steps": [fn.plot([], [], color=color, lw=1)[0] for _ in range(max_steps)],
+                "steps": [fn.plot([], [], color=color, lw=1)[0] for _step in range(max_steps)],
                 "after": fn.plot([], [], color=color, lw=2.2)[0],
                 "curve": curve.plot([], [], color=color, marker="o", ms=3, label=name)[0],
                 "mark": curve.plot([], [], marker="X", ms=12, color="red", ls="none")[0],
@@ -156,17 +156,18 @@ def training_figure(runs, steps):
             loss_ax.plot(np.arange(1, len(losses) + 1), losses, color=color, lw=0.6, label=label)
         if curve is not None:
             curve_ax.plot(np.arange(steps + 1), curve, color=color, marker="o", ms=3, label=label)
-    loss_ax.set(yscale="log", xlabel="meta-iteration", ylabel="meta-loss", title="training")
-    curve_ax.set(yscale="log", xlabel="inner step", ylabel="query MSE on test tasks",
-                 title="adaptation after training")
+    loss_ax.set(yscale="log", xlabel=_("meta-iteration"), ylabel=_("meta-loss"), title=_("training"))
+    curve_ax.set(yscale="log", xlabel=_("inner step"), ylabel=_("query MSE on test tasks"),
+                 title=_("adaptation after training"))
     for ax in (loss_ax, curve_ax):
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
     return png_bytes(figure)
 
 
-COST_LEARNERS = {"MAML": "MAML (second order)", "FOMAML": "FOMAML (first order)", "Reptile": "Reptile",
-                 "Meta-LSTM": "Meta-LSTM"}
+# learner -> its label (shown with translate())
+COST_LEARNERS = {"MAML": N_("MAML (second order)"), "FOMAML": N_("FOMAML (first order)"),
+                 "Reptile": "Reptile", "Meta-LSTM": "Meta-LSTM"}
 
 
 def cost_figure(time_rows, memory_rows):
@@ -178,13 +179,13 @@ def cost_figure(time_rows, memory_rows):
     for ax, rows, key in panels:
         for index, (name, label) in enumerate(COST_LEARNERS.items()):
             mine = sorted((r["inner_steps"], r[key]) for r in rows if r["learner"] == name)
-            ax.plot(*zip(*mine, strict=True), marker="o", color=f"C{index}", label=label)
+            ax.plot(*zip(*mine, strict=True), marker="o", color=f"C{index}", label=translate(label))
         (cnp,) = [r[key] for r in rows if r["learner"] == "CNP"]
-        ax.axhline(cnp, color="C4", ls="--", label="CNP (no inner steps)")
-        ax.set(xscale="log", yscale="log", xlabel="inner steps k")
+        ax.axhline(cnp, color="C4", ls="--", label=_("CNP (no inner steps)"))
+        ax.set(xscale="log", yscale="log", xlabel=_("inner steps k"))
         ax.set_xticks([1, 2, 4, 8, 16], ["1", "2", "4", "8", "16"])
-    time_ax.set(ylabel="ms per meta-step", title="time (measured)")
-    memory_ax.set(ylabel="MB", title="memory one meta-step keeps alive (counted)")
+    time_ax.set(ylabel=_("ms per meta-step"), title=_("time (measured)"))
+    memory_ax.set(ylabel="MB", title=_("memory one meta-step keeps alive (counted)"))
     time_ax.legend(fontsize=8)
     figure.tight_layout()
     return figure
@@ -232,15 +233,15 @@ def episode_figure(episode, task=0, seed=0, reveal=False, columns=10):
     support = figure.add_subplot(grid[0])
     support.imshow(1 - mosaic(episode.support_x[task, :, :, :, 0], K), cmap="gray", vmin=0, vmax=1)
     support.set_xticks([])
-    support.set_yticks(np.arange(N) * 28 + 14, [f"class {c}" for c in range(N)])
-    support.set_title(f"support (K = {K})", fontsize=10)
+    support.set_yticks(np.arange(N) * 28 + 14, [_("class {c}", c=c) for c in range(N)])
+    support.set_title(_("support (K = {K})", K=K), fontsize=10)
     cells = grid[1].subgridspec(rows, columns, hspace=0.45, wspace=0.1)
     for i, (image, c) in enumerate(zip(images, classes, strict=True)):
         ax = figure.add_subplot(cells[i // columns, i % columns])
         ax.imshow(1 - image, cmap="gray", vmin=0, vmax=1)
         ax.set_xticks([]), ax.set_yticks([])
         ax.set_title(f"#{i + 1}: {c}" if reveal else f"#{i + 1}", fontsize=8, pad=2)
-    figure.suptitle("queries: the class of each" if reveal else "queries: which class is each?",
+    figure.suptitle(_("queries: the class of each") if reveal else _("queries: which class is each?"),
                     x=0.6, fontsize=10)
     return figure
 
@@ -265,25 +266,28 @@ def few_shot_figure(episode, guesses, accuracy, steps, shown=5, alpha=None):
                                top=1 - 0.5 / height, bottom=0.7 / height, wspace=0.35)
     support, before, after, curve, confusion = (figure.add_subplot(g) for g in grid)
     support.imshow(1 - mosaic(episode.support_x[0, :, :, :, 0], K), cmap="gray", vmin=0, vmax=1)
-    support.set_title(f"support set ({N} x {K})", fontsize=10)
+    support.set_title(_("support set ({N} x {K})", N=N, K=K), fontsize=10)
     one_pass = len(guesses) == 1
-    for ax, at, title in ((before, 0, "before adaptation"), (after, steps, f"after {steps} steps")):
+    for ax, at in ((before, 0), (after, steps)):
         if one_pass and ax is before:
-            ax.text(0.5, 0.5, "no steps:\nadapts in one\nforward pass", ha="center", va="center",
+            ax.text(0.5, 0.5, _("no steps:\nadapts in one\nforward pass"), ha="center", va="center",
                     transform=ax.transAxes)
             continue
         ax.imshow(tinted(queries, guesses[at, picked] == truth, shown))
-        ax.set_title(f"queries {title}: {100 * accuracy[at]:.0f}%", fontsize=10)
+        shown_at = 100 * accuracy[at]
+        title = (_("queries before adaptation: {accuracy:.0f}%", accuracy=shown_at) if ax is before
+                 else _("queries after {steps} steps: {accuracy:.0f}%", steps=steps, accuracy=shown_at))
+        ax.set_title(title, fontsize=10)
     for ax in (support, before, after):
         ax.set_xticks([])
         ax.set_yticks(np.arange(N) * 28 + 14, [str(c) for c in range(N)] if N <= 10 else [])
     curve.plot(np.arange(len(accuracy)), 100 * accuracy, marker="o", ms=3)
-    curve.axhline(100 / N, color="grey", ls=":", label="chance")
+    curve.axhline(100 / N, color="grey", ls=":", label=_("chance"))
     curve.axvline(steps, color="grey", ls="--", lw=1)
-    curve.set(xlim=(-0.5, max(len(accuracy) - 1, 10) + 0.5), ylim=(0, 102), xlabel="inner step",
-              ylabel="query accuracy %")
-    named = f" (alpha = {alpha:.3g})" if alpha is not None else ""
-    curve.set_title(f"accuracy vs inner steps{named}", fontsize=10)
+    curve.set(xlim=(-0.5, max(len(accuracy) - 1, 10) + 0.5), ylim=(0, 102), xlabel=_("inner step"),
+              ylabel=_("query accuracy %"))
+    curve.set_title(_("accuracy vs inner steps") if alpha is None
+                    else _("accuracy vs inner steps (alpha = {alpha:.3g})", alpha=alpha), fontsize=10)
     curve.legend(fontsize=8, loc="lower right")
     counts = np.zeros((N, N), int)
     np.add.at(counts, (np.repeat(np.arange(N), Q), guesses[steps]), 1)
@@ -293,6 +297,6 @@ def few_shot_figure(episode, guesses, accuracy, steps, shown=5, alpha=None):
             if n:
                 confusion.text(j, i, str(n), ha="center", va="center", fontsize=8,
                                color="white" if n > Q / 2 else "black")
-    confusion.set(xlabel="predicted class", ylabel="true class")
-    confusion.set_title("confusion after adaptation", fontsize=10)
+    confusion.set(xlabel=_("predicted class"), ylabel=_("true class"))
+    confusion.set_title(_("confusion after adaptation"), fontsize=10)
     return png_bytes(figure)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .i18n import _
+
 FORMAT = 1
 
 
@@ -28,8 +30,9 @@ def _optimizer_variables(learner):
 def save(path, learner, tasks, history):
     """Write the training state of `learner`, `tasks` (its `rng`) and `history` to `path`."""
     if not hasattr(tasks, "rng"):
-        raise TypeError(f"{type(tasks).__name__} keeps no random generator `rng`, so a resumed run could not "
-                        "draw the meta-batches an uninterrupted one would: give the task family an `rng`")
+        raise TypeError(_("{type} keeps no random generator `rng`, so a resumed run could not draw the "
+                          "meta-batches an uninterrupted one would: give the task family an `rng`",
+                          type=type(tasks).__name__))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"learner/{name}": value for name, value in learner.get_state().items()}
@@ -56,16 +59,17 @@ def load(path, learner, tasks, history):
     with np.load(path) as saved:
         about = json.loads(str(saved["about"]))
         if about.get("format") != FORMAT or about.get("learner") != learner.name:
-            raise ValueError(f"the training state {path} was written for {about.get('learner')!r} (format "
-                             f"{about.get('format')}), not {learner.name!r}: delete it or pass another "
-                             "resume path")
+            raise ValueError(_("the training state {path} was written for {saved!r} (format {format}), not "
+                               "{name!r}: delete it or pass another resume path", path=path,
+                               saved=about.get('learner'), format=about.get('format'), name=learner.name))
         learner.set_state({name[len("learner/"):]: saved[name] for name in saved.files
                            if name.startswith("learner/")})
         variables = _optimizer_variables(learner)
         kept = sorted(name for name in saved.files if name.startswith("optimizer/"))
         if len(kept) != len(variables):
-            raise ValueError(f"the training state {path} holds {len(kept)} optimizer variables, the "
-                             f"learner's optimizer has {len(variables)}: it was made with another optimizer")
+            raise ValueError(_("the training state {path} holds {saved} optimizer variables, the learner's "
+                               "optimizer has {count}: it was made with another optimizer", path=path,
+                               saved=len(kept), count=len(variables)))
         for variable, name in zip(variables, kept, strict=True):
             variable.assign(saved[name])
     tasks.rng.bit_generator.state = about["rng"]

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import checkpoints, checks
 from .bench.tasks_needed import STEPS, checkpoint_name, new_learner
+from .i18n import _, translate
 from .playground import Playground, slider
 from .task_count_plots import error_rows, pool_label, pools_in, task_count_figure
 from .tasks import Sinusoid
@@ -23,11 +24,12 @@ def read_rows(path):
     """The rows of data/tasks_needed.json (a JSON list)."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"no rows at {path}; make them with "
-                                f"python -m lesson_lib.bench tasks_needed --json {path}")
+        raise FileNotFoundError(_("no rows at {path}; make them with python -m lesson_lib.bench tasks_needed "
+                                  "--json {path}", path=path))
     rows = json.loads(path.read_text())
     if not isinstance(rows, list):
-        raise ValueError(f"{path} must hold a JSON list of rows, got {type(rows).__name__}")
+        raise ValueError(_("{path} must hold a JSON list of rows, got {type}", path=path,
+                           type=type(rows).__name__))
     return rows
 
 
@@ -62,17 +64,18 @@ class TaskCountPlayground(Playground):
         self.learners = dict(learners or {})
         pools = pools_in(error_rows(self.rows, learner, STEPS[0]))
         if not pools:
-            raise ValueError(f"rows hold no 'tasks' experiment for learner {learner!r}")
+            raise ValueError(_("rows hold no 'tasks' experiment for learner {learner!r}", learner=learner))
         if tasks not in pools:
-            raise ValueError(f"tasks must be one of the pools in the rows {pools}, got {tasks!r}")
+            raise ValueError(_("tasks must be one of the pools in the rows {pools}, got {tasks!r}",
+                               pools=pools, tasks=tasks))
         if steps not in STEPS:
-            raise ValueError(f"steps must be one of {STEPS}, got {steps!r}")
+            raise ValueError(_("steps must be one of {choices}, got {steps!r}", choices=STEPS, steps=steps))
         checks.integer("K", K, 1)
-        self.pools = {pool_label(n): n for n in pools}  # the slider's labels ("unlimited": None)
-        self.tasks = slider(W.SelectionSlider, "pg-tasks", options=list(self.pools), value=pool_label(tasks),
-                            description="meta-training tasks")
+        self.pools = {pool_label(n): n for n in pools}  # the slider's values ("unlimited": None)
+        self.tasks = slider(W.SelectionSlider, "pg-tasks", options=[(translate(k), k) for k in self.pools],
+                            value=pool_label(tasks), description=_("meta-training tasks"))
         self.steps = slider(W.SelectionSlider, "pg-steps", options=list(STEPS), value=steps,
-                            description="steps on a new task")
+                            description=_("steps on a new task"))
         self.new_task = Sinusoid(seed=10_000 + checks.integer("seed", seed, 0)).sample(1, K, 1)  # unseen
         amplitude, phase = (float(self.new_task.info[k][0]) for k in ("amplitude", "phase"))
         self.truth = Sinusoid.function(amplitude, phase, self.grid)
@@ -102,9 +105,13 @@ class TaskCountPlayground(Playground):
         png = task_count_figure(self.rows, self.learner_name, tasks, steps, new_task)
         found = error_rows(self.rows, self.learner_name, steps)
         train, test = (found.get(split, {}).get(tasks) for split in ("meta-train", "meta-test"))
-        shown = lambda r: "n/a" if r is None else f"{r['mse']:.3f} +- {r['ci95']:.3f}"  # noqa: E731
-        readout = (f"{self.learner_name} meta-trained on {pool_label(tasks)} tasks, after {steps} "
-                   f"step{'s' * (steps != 1)}: meta-train MSE {shown(train)}, meta-test MSE {shown(test)}")
+        shown = lambda r: _("n/a") if r is None else f"{r['mse']:.3f} +- {r['ci95']:.3f}"  # noqa: E731
+        fields = dict(name=self.learner_name, pool=translate(pool_label(tasks)), steps=steps,
+                      train=shown(train), test=shown(test))
+        readout = (_("{name} meta-trained on {pool} tasks, after {steps} step: meta-train MSE {train}, "
+                     "meta-test MSE {test}", **fields) if steps == 1 else
+                   _("{name} meta-trained on {pool} tasks, after {steps} steps: meta-train MSE {train}, "
+                     "meta-test MSE {test}", **fields))
         if train is not None and test is not None:
-            readout += f" (new tasks {test['mse'] / train['mse']:.1f}x the pool's error)"
+            readout += " " + _("(new tasks {ratio:.1f}x the pool's error)", ratio=test["mse"] / train["mse"])
         return png, readout

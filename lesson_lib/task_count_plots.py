@@ -5,13 +5,17 @@ the rows come from `python -m lesson_lib.bench tasks_needed`, the prediction fro
 import numpy as np
 from matplotlib.figure import Figure
 
+from .i18n import N_, _, translate
 from .plots import png_bytes
 
-SPLITS = (("meta-train", "C0", "meta-train (the pool's tasks)"), ("meta-test", "C1", "meta-test (new tasks)"))
+# (split, colour, label shown with translate())
+SPLITS = (("meta-train", "C0", N_("meta-train (the pool's tasks)")),
+          ("meta-test", "C1", N_("meta-test (new tasks)")))
 
 
 def pool_label(tasks):
-    return "unlimited" if tasks is None else f"{tasks:,}"
+    """The pool's name, as the tasks slider's values ("unlimited": None); shown with translate()."""
+    return N_("unlimited") if tasks is None else f"{tasks:,}"
 
 
 def positions(pools):
@@ -48,7 +52,8 @@ def task_count_figure(rows, learner, tasks, steps, new_task=None):
     Returns PNG bytes."""
     by_split = error_rows(rows, learner, steps)
     if not by_split:
-        raise ValueError(f"rows hold no 'tasks' experiment for learner {learner!r} after {steps} steps")
+        raise ValueError(_("rows hold no 'tasks' experiment for learner {learner!r} after {steps} steps",
+                           learner=learner, steps=steps))
     pools = pools_in(by_split)
     where = positions(pools)
     figure = Figure(figsize=(10, 4), dpi=72)
@@ -59,26 +64,27 @@ def task_count_figure(rows, learner, tasks, steps, new_task=None):
         xs = [where[n] for n in pools if n in found]
         mse = np.array([found[n]["mse"] for n in pools if n in found])
         ci = np.array([found[n]["ci95"] for n in pools if n in found])
-        ax.errorbar(xs, mse, yerr=ci, color=color, marker="o", capsize=3, label=label)
+        ax.errorbar(xs, mse, yerr=ci, color=color, marker="o", capsize=3, label=translate(label))
         ax.plot(xs, [found[n]["median"] for n in pools if n in found], color=color, ls=":", lw=1)
         if tasks in found:
             ax.plot([where[tasks]], [found[tasks]["mse"]], "o", ms=14, mfc="none", mec="red", mew=2)
     if tasks in where:
         ax.axvline(where[tasks], color="red", lw=1, ls="--")
-    after = "forward pass" if steps is None else f"{steps} step{'s' * (steps != 1)}"
-    ax.set(xscale="log", yscale="log", xlabel="distinct meta-training tasks", ylabel="query MSE",
-           title=f"{learner}: error after {after} (dotted: median)")
-    ax.set_xticks([where[n] for n in pools], [pool_label(n) for n in pools])
+    after = (_("forward pass") if steps is None else _("{steps} step", steps=steps) if steps == 1
+             else _("{steps} steps", steps=steps))
+    ax.set(xscale="log", yscale="log", xlabel=_("distinct meta-training tasks"), ylabel=_("query MSE"),
+           title=_("{learner}: error after {after} (dotted: median)", learner=learner, after=after))
+    ax.set_xticks([where[n] for n in pools], [translate(pool_label(n)) for n in pools])
     ax.minorticks_off()
     ax.legend(fontsize=8, loc="upper right")
     if new_task is None:
         ax_fn.set_axis_off()
     else:
         grid, truth, support_x, support_y, prediction = new_task
-        ax_fn.plot(grid, truth, color="black", lw=2, label="new task")
-        ax_fn.plot(support_x, support_y, "o", color="black", label="support points")
-        ax_fn.plot(grid, prediction, color="C3", lw=2, label=f"after {after}")
+        ax_fn.plot(grid, truth, color="black", lw=2, label=_("new task"))
+        ax_fn.plot(support_x, support_y, "o", color="black", label=_("support points"))
+        ax_fn.plot(grid, prediction, color="C3", lw=2, label=_("after {after}", after=after))
         ax_fn.set(xlim=(grid.min(), grid.max()), ylim=(-6, 6), xlabel="x", ylabel="y",
-                  title=f"trained on {pool_label(tasks)} tasks, on a new task")
+                  title=_("trained on {pool} tasks, on a new task", pool=translate(pool_label(tasks))))
         ax_fn.legend(fontsize=8, loc="upper right")
     return png_bytes(figure)

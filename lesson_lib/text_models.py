@@ -19,6 +19,7 @@ import numbers
 import keras
 
 from . import checks
+from .i18n import _
 from .tasks.languages import LENGTH, PAD, SPACE, UNKNOWN
 
 HASH_MULTIPLIER = 2_654_435_761  # the n-gram hash h(c) = ((c * HASH_MULTIPLIER) mod HASH_PRIME) mod buckets
@@ -68,7 +69,7 @@ def _trunk(vocab_size, length, width, embed, kernels, seed, dtype):
     checks.integer("embed", embed, 1)
     checks.integer("seed", seed, 0)
     if not kernels:
-        raise ValueError("kernels must name at least one convolution width, got none")
+        raise ValueError(_("kernels must name at least one convolution width, got none"))
     inputs = keras.Input((length,), dtype=dtype)
     x = OneHot(vocab_size, dtype=dtype)(inputs)
     x = keras.layers.Dense(embed, use_bias=False, dtype=dtype, name="embedding",  # E, [vocab_size, embed]
@@ -99,14 +100,14 @@ class HashedNGrams(keras.layers.Layer):
         self.buckets = checks.integer("buckets", buckets, 1)
         self.n = (n,) if isinstance(n, numbers.Integral) and not isinstance(n, bool) else tuple(n)
         if not self.n:
-            raise ValueError("n must name at least one n-gram length, got none")
+            raise ValueError(_("n must name at least one n-gram length, got none"))
         for i, order in enumerate(self.n):
             checks.integer(f"n[{i}]", order, 1)
         if len(set(self.n)) != len(self.n):
-            raise ValueError(f"n must not repeat a length, got {self.n}")
+            raise ValueError(_("n must not repeat a length, got {n}", n=self.n))
         if vocab_size ** max(self.n) > 2**30:
-            raise ValueError(f"vocab_size ** max(n) must be <= 2^30 (the codes' range), got "
-                             f"{vocab_size} ** {max(self.n)}")
+            raise ValueError(_("vocab_size ** max(n) must be <= 2^30 (the codes' range), got {vocab_size} ** "
+                               "{largest}", vocab_size=vocab_size, largest=max(self.n)))
 
     def bucket_ids(self, ids):
         """(buckets [..., positions] int64, valid [..., positions] bool) of every n-gram slot."""
@@ -166,7 +167,7 @@ def ngram_encoder(vocab_size, length=LENGTH, buckets=4096, n=(1, 2, 3), hidden=2
     checks.integer("width", width, 1)
     checks.integer("seed", seed, 0)
     if isinstance(skip, bool) or not isinstance(skip, numbers.Real) or not skip >= 0:
-        raise ValueError(f"skip must be a number >= 0, got {skip!r}")
+        raise ValueError(_("skip must be a number >= 0, got {skip!r}", skip=skip))
     inputs = keras.Input((length,), dtype=dtype)
     f = HashedNGrams(vocab_size, buckets, n, dtype=dtype)(inputs)
     h = keras.layers.Dense(hidden, activation="relu", dtype=dtype,

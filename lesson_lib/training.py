@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from . import checkpoints, checks, evaluation
 from . import resume as training_state
-from .i18n import _
+from .i18n import _, translate
 
 
 class DivergenceError(FloatingPointError):
@@ -31,7 +31,7 @@ class DivergenceError(FloatingPointError):
     def at(cls, learner, i, history, last_loss=None):
         """The error for `learner`'s meta-iteration `i`, in the student's language: where it
         happened, the last finite loss if known, and the learning rates to suspect."""
-        rates = ", ".join(f"{k} = {v:g}" for k, v in learner.learning_rates.items())
+        rates = ", ".join(f"{translate(k)} = {v:g}" for k, v in learner.learning_rates.items())
         last = (_("last finite loss {loss}", loss=f"{last_loss:.4g}") if last_loss is not None
                 else _("at the first step") if i == 1 else _("no loss recorded"))
         return cls(_("{name} diverged at meta-iteration {i}: the meta-loss or its gradient is not finite "
@@ -63,7 +63,8 @@ def choose_path(learner, path, iterations, max_seconds):
     """Set learner.path for a run: "xla" or "vectorized" as asked, or with "auto" XLA when the
     learner supports it and the run is long (LONG_RUN_ITERATIONS or LONG_RUN_SECONDS)."""
     if path not in ("auto", *learner.PATHS):
-        raise ValueError(f"path must be 'auto' or one of {learner.PATHS}, got {path!r}")
+        raise ValueError(_("path must be 'auto' or one of {paths}, got {path!r}", paths=learner.PATHS,
+                           path=path))
     if path == "auto":
         long_run = (iterations or 0) >= LONG_RUN_ITERATIONS or (max_seconds or 0) >= LONG_RUN_SECONDS
         if not long_run or learner.xla_unsupported():
@@ -98,7 +99,7 @@ def meta_train(learner, tasks, iterations, meta_batch=25, K=10, Q=None, eval_eve
     `history.path` (and the checkpoint manifest's meta_step_path) says which ran.
     """
     if iterations is None and max_seconds is None:
-        raise ValueError("iterations may be None (no limit) only with a max_seconds budget")
+        raise ValueError(_("iterations may be None (no limit) only with a max_seconds budget"))
     if iterations is not None:
         checks.integer("iterations", iterations, 0)
     checks.integer("meta_batch", meta_batch, 1)

@@ -67,7 +67,7 @@ class SinusoidPlayground(Playground):
         self.amplitude.value = float(self.rng.uniform(0.1, 5.0)) if amplitude is None else amplitude
         self.phase.value = float(self.rng.uniform(0, np.pi)) if phase is None else phase
         self.watch(self.steps, self.alpha, self.K, self.amplitude, self.phase, self.chooser)
-        self.new_task.on_click(lambda _: self.sample_task())
+        self.new_task.on_click(lambda _button: self.sample_task())
         learner_controls = [self.steps, self.alpha] if self.learners else []
         self.arrange(W.HBox([W.VBox([*learner_controls, self.K]),
                              W.VBox([self.amplitude, self.phase, self.new_task]),
@@ -144,24 +144,25 @@ class TrainingPlayground(Playground):
                                                           checks.integer("steps", steps, 0),
                                                           checks.integer("seed", seed, 0))
         self.beta = slider(W.FloatLogSlider, "pg-beta", value=checks.positive_number("beta", beta), base=10,
-                           min=-4, max=0, step=0.1, description="beta (outer learning rate)",
+                           min=-4, max=0, step=0.1, description=_("beta (outer learning rate)"),
                            readout_format=".1e")
         iterations = checks.integer("iterations", iterations, 1)
         self.iterations = slider(W.IntSlider, "pg-iterations", value=iterations, min=100, max=5000, step=100,
-                                 description="meta-iterations")
-        self.train_button = button("train", "play", "pg-train")
+                                 description=_("meta-iterations"))
+        self.train_button = button(_("train"), "play", "pg-train")
         self.progress = W.Output()
         self.progress.add_class("pg-progress")
         self.test = Sinusoid(seed=10_000 + seed).sample(200, self.K, 100)
         self.runs, self.note = [], ""
-        self.train_button.on_click(lambda _: self.train())
+        self.train_button.on_click(lambda _button: self.train())
         self.arrange(W.VBox([W.HBox([self.beta, self.iterations, self.train_button]), self.progress]))
 
     def train(self):
         """One run with the sliders' values; it is added to the comparison."""
         beta, iterations = self.beta.value, self.iterations.value
         learner = self.make_learner(beta)
-        label = f"{learner.name}, beta = {beta:.1e}, {iterations} its"
+        label = _("{name}, beta = {beta}, {iterations} its", name=learner.name, beta=f"{beta:.1e}",
+                  iterations=iterations)
         self.train_button.disabled = True
         try:
             with self.progress:
@@ -170,10 +171,11 @@ class TrainingPlayground(Playground):
                                      meta_batch=self.meta_batch, K=self.K)
             curve = adaptation_curve(learner, self.test, self.steps).mean
             if np.all(np.isfinite(curve)):
-                self.note = (f"{label}: query MSE {curve[0]:.3f} before, {curve[-1]:.3f} after "
-                             f"{self.steps} steps")
+                self.note = _("{name}: query MSE {before} before, {after} after {steps} steps", name=label,
+                              before=f"{curve[0]:.3f}", after=f"{curve[-1]:.3f}", steps=self.steps)
             else:
-                self.note = f"<b style='color:red'>{label}: adaptation diverges on some test tasks</b>"
+                said = _("{label}: adaptation diverges on some test tasks", label=label)
+                self.note = f"<b style='color:red'>{said}</b>"
                 curve = None
         except DivergenceError as error:
             history, curve = error.history, None

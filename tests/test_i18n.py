@@ -87,6 +87,27 @@ def test_translations_keep_every_field_and_are_final():
         assert fields(entry.msgstr) == fields(entry.msgid), f"fields differ: {entry.msgid!r}"
 
 
+def test_every_translation_formats_as_its_english_does():
+    """A field's format spec ({acc:.1%}, {n:d}) copied wrong, or a lone brace, would raise when the
+    message is shown; every message is formatted here, in both languages, with the same values."""
+    failed = []
+    for entry in polib.pofile(str(i18n.catalog_path("zh"))):
+        names = fields(entry.msgid)
+        if not names:
+            continue
+        for value in (1, 1.5, "x"):
+            try:
+                entry.msgid.format(**dict.fromkeys(names, value))
+            except (ValueError, TypeError):
+                continue
+            try:
+                entry.msgstr.format(**dict.fromkeys(names, value))
+            except (ValueError, TypeError, KeyError, IndexError) as error:
+                failed.append(f"{entry.msgid!r} -> {entry.msgstr!r}: {error}")
+            break
+    assert not failed, "\n".join(failed)
+
+
 def test_a_translation_that_drops_a_field_is_caught(tmp_path):
     po = polib.POFile()
     po.append(polib.POEntry(msgid="{name} diverged at {i}", msgstr="{name} 发散了"))
@@ -154,8 +175,7 @@ def test_exercise_feedback_in_chinese(chinese):
     feedback = exercises.check_maml_task_loss(stub)
     assert feedback.status == "not yet implemented" and feedback.message.startswith("尚未实现")
     assert i18n.translate(feedback.exercise) != feedback.exercise  # the title has a translation
-    assert str(feedback).startswith(f"… {i18n.translate(feedback.exercise)}：") or \
-        str(feedback).startswith(f"… {i18n.translate(feedback.exercise)}:")
+    assert str(feedback).startswith(f"… {i18n.translate(feedback.exercise)}：")
     feedback = exercises.check_maml_task_loss(broken)
     assert feedback.status == "error" and feedback.message.startswith("你的函数抛出了 IndexError")
     assert "（在你的函数第 2 行）" in feedback.message

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..functional import adapt
+from ..i18n import _
 from ..learners import MAML
 
 
@@ -21,7 +22,7 @@ class OneLossMAML(MAML):
 
     def __init__(self, model, *, data="support", **options):
         if data not in ("support", "all"):
-            raise ValueError(f"data must be 'support' or 'all', got {data!r}")
+            raise ValueError(_("data must be 'support' or 'all', got {data!r}", data=data))
         super().__init__(model, **options)
         self.data = data
         self.name = "MAML, one loss" + (" (all points)" if data == "all" else "")

@@ -35,6 +35,7 @@ with warnings.catch_warnings():
     from metaworld import policies
 
 from .. import checks
+from ..i18n import _
 
 ENV_NAMES = ("reach-v3", "push-v3")
 EXPERTS = {"reach-v3": policies.SawyerReachV3Policy, "push-v3": policies.SawyerPushV3Policy}
@@ -86,9 +87,10 @@ class ArmTasks:
 
     def __init__(self, env_name="reach-v3", split="train", seed=0, horizon=HORIZON):
         if env_name not in ENV_NAMES:
-            raise ValueError(f"env_name must be one of {ENV_NAMES}, got {env_name!r}")
+            raise ValueError(_("env_name must be one of {names}, got {env_name!r}", names=ENV_NAMES,
+                               env_name=env_name))
         if split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+            raise ValueError(_("split must be one of {splits}, got {split!r}", splits=SPLITS, split=split))
         self.env_name, self.split = env_name, split
         self.horizon = checks.integer("horizon", horizon, 1)
         self.seed = checks.integer("seed", seed, 0)
@@ -104,8 +106,8 @@ class ArmTasks:
 
     def _environments(self, count, frames=False):
         if frames and "tensorflow" in sys.modules:
-            raise RuntimeError("frames cannot be drawn in a process that has loaded TensorFlow (Mesa's "
-                               "OpenGL and TensorFlow crash together); use ArmTasks.render(trajectories)")
+            raise RuntimeError(_("frames cannot be drawn in a process that has loaded TensorFlow (Mesa's "
+                                 "OpenGL and TensorFlow crash together); use ArmTasks.render(trajectories)"))
         pool = self._pools[frames]
         while len(pool) < count:
             render = dict(render_mode="rgb_array", camera_name="corner", width=FRAME_SIZE,
@@ -131,7 +133,7 @@ class ArmTasks:
         jitter = 0.0 if start is None else np.random.default_rng(
             checks.integer("start", start, 0)).uniform(-1, 1, 3) * JITTER
         env.hand_init_pos = self._home + jitter
-        observation, _ = env.reset()
+        observation = env.reset()[0]
         return observation
 
     def _expert_action(self, env, observation):
@@ -163,12 +165,12 @@ class ArmTasks:
         lockstep; actions are clipped to [-1, 1]. `frames_every` draws frames, which only a process
         without TensorFlow may do (arm_frames). Returns a list of Trajectory."""
         if len(indices) != len(starts):
-            raise ValueError(f"indices and starts must have one entry per episode, got {len(indices)} "
-                             f"and {len(starts)}")
+            raise ValueError(_("indices and starts must have one entry per episode, got {indices} and "
+                               "{starts}", indices=len(indices), starts=len(starts)))
         envs = self._environments(len(indices), frames=frames_every is not None)
         observations = np.array([self._start(env, i, s)
                                  for env, i, s in zip(envs, indices, starts, strict=True)])
-        seen, taken, frames = [], [], [[] for _ in envs]
+        seen, taken, frames = [], [], [[] for _env in envs]
         first = [None] * len(envs)
         for t in range(self.horizon):
             if frames_every is not None and t % frames_every == 0:
@@ -180,8 +182,8 @@ class ArmTasks:
             else:
                 actions = np.asarray(policy(observations), dtype=np.float64).reshape(len(envs), 4)
                 if not np.all(np.isfinite(actions)):
-                    raise FloatingPointError(f"the policy returned a non-finite action at step {t}; its "
-                                             "weights have diverged")
+                    raise FloatingPointError(_("the policy returned a non-finite action at step {t}; its "
+                                               "weights have diverged", t=t))
             actions = np.clip(actions, -1.0, 1.0)
             seen.append(observations)
             taken.append(actions)
@@ -203,10 +205,10 @@ class ArmTasks:
         try:
             return env.render()[::-1, ::-1].copy()  # MuJoCo's offscreen image is upside down
         except Exception as error:  # no GL library: say what to install
-            raise RuntimeError(
-                f"MuJoCo could not render ({type(error).__name__}: {error}). Rendering needs EGL or "
-                "OSMesa: on Debian/Ubuntu `apt-get install libegl1 libopengl0 libgl1-mesa-dri` "
-                "(or libosmesa6 with MUJOCO_GL=osmesa); `make lab` installs them when it can."
+            raise RuntimeError(_(
+                "MuJoCo could not render ({type}: {error}). Rendering needs EGL or OSMesa: on Debian/Ubuntu "
+                "`apt-get install libegl1 libopengl0 libgl1-mesa-dri` (or libosmesa6 with MUJOCO_GL=osmesa); "
+                "`make lab` installs them when it can.", type=type(error).__name__, error=error)
             ) from error
 
     def close(self):

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..i18n import _
+
 TIMEOUT = 600  # seconds for one call (about 0.1 s per frame on one core)
 # Replays agree with the recording to the last digit at first; in another process contacts can
 # differ in the last bits and the paths drift apart by about a millimetre over an episode
@@ -44,16 +46,16 @@ def draw(tasks, trajectories, every=10):
                                env={**os.environ, "LESSON_LIB_NO_TENSORFLOW": "1"}, capture_output=True,
                                text=True, timeout=TIMEOUT)
         if child.returncode != 0 or not reply.exists():
-            raise RuntimeError(f"drawing the arm's frames failed (exit code {child.returncode}):\n"
-                               + child.stderr.strip()[-2000:])
+            raise RuntimeError(_("drawing the arm's frames failed (exit code {code}):\n{stderr}",
+                                 code=child.returncode, stderr=child.stderr.strip()[-2000:]))
         with np.load(reply) as answer:
             frames, observations = answer["frames"], answer["observations"]
     for t, replayed in zip(trajectories, observations, strict=True):
         drift = float(np.abs(replayed - t.observations).max())
         if drift > DRIFT:
-            raise RuntimeError(f"the replay of task {t.task} (start {t.start}) drifted {drift:.4f} m from "
-                               f"the recorded trajectory (more than {DRIFT} m): its frames would show "
-                               "another episode")
+            raise RuntimeError(_("the replay of task {task} (start {start}) drifted {drift:.4f} m from the "
+                                 "recorded trajectory (more than {limit} m): its frames would show another "
+                                 "episode", task=t.task, start=t.start, drift=drift, limit=DRIFT))
     return [dataclasses.replace(t, frames=tuple(f)) for t, f in zip(trajectories, frames, strict=True)]
 
 

@@ -21,6 +21,7 @@ import gymnasium
 import numpy as np
 
 from .. import checks
+from ..i18n import _
 
 MAX_SPEED = 0.1  # |a_t| per coordinate
 GOAL_RANGE = 0.5  # goals in [-0.5, 0.5]^2
@@ -54,13 +55,14 @@ def as_goals(name, value, batched=False):
     try:
         goals = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be numbers of shape {shape}, got {value!r}") from None
+        raise ValueError(_("{name} must be numbers of shape {shape}, got {value!r}", name=name, shape=shape,
+                           value=value)) from None
     if goals.ndim != (2 if batched else 1) or goals.shape[-1] != 2 or goals.size == 0:
-        raise ValueError(f"{name} must have shape {shape}, got {goals.shape}; "
-                         f"sample_tasks(n) gives n goals of shape (n, 2)")
+        raise ValueError(_("{name} must have shape {shape}, got {got}; sample_tasks(n) gives n goals of "
+                           "shape (n, 2)", name=name, shape=shape, got=goals.shape))
     if not np.all(np.abs(goals) <= GOAL_RANGE):  # also catches NaN
-        raise ValueError(f"{name} must lie in [-{GOAL_RANGE}, {GOAL_RANGE}]^2, got {value!r}; "
-                         f"draw goals with sample_tasks(n)")
+        raise ValueError(_("{name} must lie in [-{limit}, {limit}]^2, got {value!r}; draw goals with "
+                           "sample_tasks(n)", name=name, limit=GOAL_RANGE, value=value))
     return goals
 
 
@@ -75,7 +77,8 @@ class Navigation2D(gymnasium.Env):
 
     def __init__(self, goal=None, horizon=HORIZON, render_mode=None):
         if render_mode is not None:
-            raise ValueError(f"render_mode must be None (Navigation2D does not render), got {render_mode!r}")
+            raise ValueError(_("render_mode must be None (Navigation2D does not render), got {render_mode!r}",
+                               render_mode=render_mode))
         self.horizon = checks.integer("horizon", horizon, 1)
         self.goal = None if goal is None else as_goals("goal", goal)
         self.action_space = gymnasium.spaces.Box(-MAX_SPEED, MAX_SPEED, (2,), np.float32)
@@ -95,7 +98,8 @@ class Navigation2D(gymnasium.Env):
         super().reset(seed=seed)
         options = options or {}
         if set(options) - {"task"}:
-            raise ValueError(f"options accepts only 'task' (a goal (x, y)), got {sorted(options)}")
+            raise ValueError(_("options accepts only 'task' (a goal (x, y)), got {options}",
+                               options=sorted(options)))
         if "task" in options:
             self.reset_task(options["task"])
         elif self.goal is None:
@@ -105,10 +109,10 @@ class Navigation2D(gymnasium.Env):
 
     def step(self, action):
         if self.goal is None:
-            raise RuntimeError("call reset() before step()")
+            raise RuntimeError(_("call reset() before step()"))
         action = np.asarray(action, dtype=np.float32)  # as the action space; rollout does the same
         if action.shape != (2,) or not np.all(np.isfinite(action)):
-            raise ValueError(f"action must be a finite velocity (vx, vy), got {action!r}")
+            raise ValueError(_("action must be a finite velocity (vx, vy), got {action!r}", action=action))
         self.position, reward, terminated = move(self.position, self.goal, action)
         self.t += 1
         return (self.position.astype(np.float32), float(reward), bool(terminated),
@@ -135,7 +139,7 @@ class Rollouts(NamedTuple):
         """Reward-to-go R_t = sum_{k >= t} gamma^(k - t) r_k at every step, 0 after the episode
         ended: [H, tasks, trajectories]."""
         if not 0 <= gamma <= 1:
-            raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
+            raise ValueError(_("gamma must be in [0, 1], got {gamma!r}", gamma=gamma))
         to_go, running = np.zeros_like(self.rewards), np.zeros_like(self.rewards[0])
         for t in reversed(range(len(self.rewards))):
             running = self.rewards[t] + gamma * running
@@ -160,11 +164,11 @@ def rollout(act, goals, trajectories, horizon=HORIZON):
         observations[t] = position
         action = np.asarray(act(observations[t].copy()), dtype=np.float32)
         if action.shape != observations[t].shape:
-            raise ValueError(f"act must return actions of shape {observations[t].shape} (tasks, "
-                             f"trajectories, 2), got {action.shape}")
+            raise ValueError(_("act must return actions of shape {shape} (tasks, trajectories, 2), got {got}",
+                               shape=observations[t].shape, got=action.shape))
         if not np.all(np.isfinite(action)):
-            raise ValueError(f"act returned non-finite actions at step {t}: the policy diverged; "
-                             f"try smaller step sizes alpha and beta")
+            raise ValueError(_("act returned non-finite actions at step {t}: the policy diverged; try "
+                               "smaller step sizes alpha and beta", t=t))
         moved, reward, terminated = move(position, goals[:, None, :], action)
         actions[t], mask[t], rewards[t] = action, alive, np.where(alive, reward, 0.0)
         position = np.where(alive[..., None], moved, position)

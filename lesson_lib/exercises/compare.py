@@ -3,6 +3,7 @@ cannot break, and a short description of how far apart they are."""
 
 import numpy as np
 
+from ..i18n import _
 from .feedback import wrong
 
 
@@ -28,13 +29,13 @@ def one_array(out, what, *, sequences=True, scalars=True):
     """The student's result as one float64 array, or a sentence saying why it is not one (`what`
     names what was asked for). sequences=False refuses a list or tuple, scalars=False a single number."""
     if not sequences and isinstance(out, (list, tuple)):
-        wrong(f"return one array ({what}), not a {type(out).__name__}")
+        wrong(_("return one array ({what}), not a {type}", what=what, type=type(out).__name__))
     if out is None:
-        wrong(f"your function returned nothing (None): return {what}")
+        wrong(_("your function returned nothing (None): return {what}", what=what))
     try:
         got = np.asarray(out, dtype=np.float64)
     except (TypeError, ValueError):
-        wrong(f"return one array ({what}); got {type(out).__name__}")
+        wrong(_("return one array ({what}); got {type}", what=what, type=type(out).__name__))
     if not scalars and got.ndim == 0:
-        wrong(f"return an array ({what}), not a single number")
+        wrong(_("return an array ({what}), not a single number", what=what))
     return got

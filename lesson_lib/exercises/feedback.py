@@ -31,14 +31,18 @@ class Feedback:
     def passed(self):
         return self.status == "correct"
 
+    def title(self):
+        """The exercise's title in the student's language, with its colon ("title:", "标题：")."""
+        return _("{title}:", title=translate(self.exercise))
+
     def __str__(self):
-        return f"{ICONS[self.status]} {translate(self.exercise)}: {self.message}"
+        return f"{ICONS[self.status]} {self.title()} {self.message}"
 
     def _repr_html_(self):
-        title = html.escape(translate(self.exercise))
+        title = html.escape(self.title())
         return (f"<div class='exercise-feedback exercise-{self.status.replace(' ', '-')}' "
                 f"style='border-left: 4px solid {COLORS[self.status]}; padding: 4px 10px; "
-                f"color: {COLORS[self.status]}'><b>{ICONS[self.status]} {title}:</b> "
+                f"color: {COLORS[self.status]}'><b>{ICONS[self.status]} {title}</b> "
                 f"{html.escape(self.message)}</div>")
 
     def __repr__(self):

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from ..functional import FunctionalModel, adapt, mse
 from ..gradcheck import flat, relative_error
+from ..i18n import N_, _
 from ..models import mlp
 from ..tasks import Sinusoid
 from .compare import close
@@ -32,7 +33,7 @@ def _central_differences(fn, theta, eps=1e-6):
     return grads
 
 
-@checker("MAML's per-task meta-loss")
+@checker(N_("MAML's per-task meta-loss"))
 def check_maml_task_loss(maml_task_loss):
     """maml_task_loss(f, theta, sx, sy, qx, qy, alpha) -> the query loss of phi = theta - alpha *
     grad of the support loss at theta: a scalar, differentiable through the inner step."""
@@ -48,30 +49,32 @@ def check_maml_task_loss(maml_task_loss):
         tape.watch(theta)
         out = call(maml_task_loss, f, theta, sx, sy, qx, qy, ALPHA)
     if out is None or np.shape(out) != ():
-        wrong(f"return one number, the query loss (a scalar tensor); got shape {np.shape(out)}")
+        wrong(_("return one number, the query loss (a scalar tensor); got shape {shape}",
+                shape=np.shape(out)))
     value = float(out)
     if close(value, reference(theta, x=sx, y=sy)):
-        wrong("the outer loss is measured on the support set again (one loss for both loops): MAML scores "
-              "the adapted weights on the task's *query* set")
+        wrong(_("the outer loss is measured on the support set again (one loss for both loops): MAML scores "
+                "the adapted weights on the task's *query* set"))
     if close(value, reference(theta, steps=0)):
-        wrong("the query loss is taken at theta itself: adapt first, phi = theta - alpha * grad of the "
-              "support loss, then score phi on the query set")
+        wrong(_("the query loss is taken at theta itself: adapt first, phi = theta - alpha * grad of the "
+                "support loss, then score phi on the query set"))
     if close(value, reference(theta, alpha=-ALPHA)):
-        wrong("the inner step goes uphill: phi = theta - alpha * grad, with a minus")
+        wrong(_("the inner step goes uphill: phi = theta - alpha * grad, with a minus"))
     expected = float(reference(theta))
     if not close(value, expected):
-        wrong(f"the loss is {value:.6g}, but the query loss after one SGD step is {expected:.6g}")
+        wrong(_("the loss is {value:.6g}, but the query loss after one SGD step is {expected:.6g}",
+                value=value, expected=expected))
     grads = tape.gradient(out, theta)
     if any(g is None for g in grads):
-        wrong("the loss does not depend on theta: run the model with the weights you pass, f(phi, x), "
-              "not the model's own variables")
+        wrong(_("the loss does not depend on theta: run the model with the weights you pass, f(phi, x), "
+                "not the model's own variables"))
     with tf.GradientTape() as first:
         first.watch(theta)
         first_order = reference(theta, second_order=False)
     fd = _central_differences(lambda w: call(maml_task_loss, f, w, sx, sy, qx, qy, ALPHA), theta)
     error = relative_error(flat(grads), flat(fd))
     if close(grads, first.gradient(first_order, theta)) or error > 1e-4:
-        wrong(f"the value is right, but its meta-gradient is {error:.1e} off finite differences: it misses "
-              f"the second-order term. Did you stop the inner gradient (tf.stop_gradient, .numpy(), or an "
-              f"inner tape that does not see theta)?")
-    return "correct: the query loss after one SGD step, and its meta-gradient matches finite differences"
+        wrong(_("the value is right, but its meta-gradient is {error:.1e} off finite differences: it misses "
+                "the second-order term. Did you stop the inner gradient (tf.stop_gradient, .numpy(), or an "
+                "inner tape that does not see theta)?", error=error))
+    return _("correct: the query loss after one SGD step, and its meta-gradient matches finite differences")

@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..functional import mse
+from ..i18n import N_, _
 from ..learners import Pretrained
 from ..models import mlp
 from ..tasks import Sinusoid
@@ -22,7 +23,7 @@ def _pretrained(seed):
     return learner
 
 
-@checker("the pretraining loss")
+@checker(N_("the pretraining loss"))
 def check_pretraining_loss(pretraining_loss):
     """pretraining_loss(f, theta, sx, sy, qx, qy) -> one number: the MSE of the one network
     f(theta, .) on every point (support and query) of every task; sx [T, K, 1], qx [T, Q, 1]."""
@@ -37,8 +38,8 @@ def check_pretraining_loss(pretraining_loss):
         out = call(pretraining_loss, f, theta, sx, sy, qx, qy)
     if out is None or np.shape(out) != ():
         if np.shape(out) == (tasks,):
-            wrong("you return one loss per task: the baseline has one objective, their average over tasks")
-        wrong(f"return one number, the loss (a scalar tensor); got shape {np.shape(out)}")
+            wrong(_("you return one loss per task: the baseline has one objective, their average over tasks"))
+        wrong(_("return one number, the loss (a scalar tensor); got shape {shape}", shape=np.shape(out)))
     value = float(out)
 
     def per_task(x, y):  # [T] MSE of theta on each task's (x, y)
@@ -49,35 +50,36 @@ def check_pretraining_loss(pretraining_loss):
     if close(value, float(expected)):
         grads = tape.gradient(out, theta)
         if any(g is None for g in grads):
-            wrong("the loss does not depend on theta: run the network with the weights you are given, "
-                  "f(theta, x), not the model's own variables or NumPy")
+            wrong(_("the loss does not depend on theta: run the network with the weights you are given, "
+                    "f(theta, x), not the model's own variables or NumPy"))
         if not close(grads, expected_grads, rtol=1e-5):
-            wrong(f"the value is right but its gradient with respect to theta is off by "
-                  f"{largest_difference(grads, expected_grads):.3g}: keep the whole loss in TensorFlow")
-        return "correct: one network, scored on every point of every task, no adaptation"
+            wrong(_("the value is right but its gradient with respect to theta is off by "
+                    "{diff:.3g}: keep the whole loss in TensorFlow",
+                    diff=largest_difference(grads, expected_grads)))
+        return _("correct: one network, scored on every point of every task, no adaptation")
     if close(value, pooled.sum()):
-        wrong("you summed the tasks' losses: average them, so the loss does not grow with the meta-batch")
+        wrong(_("you summed the tasks' losses: average them, so the loss does not grow with the meta-batch"))
     if close(value, pooled.sum() * (K + Q)) or close(value, pooled.mean() * tasks * (K + Q)):
-        wrong("you summed the squared errors: take their mean (the MSE)")
+        wrong(_("you summed the squared errors: take their mean (the MSE)"))
     if close(value, support.mean()):
-        wrong("only the support points are used: the baseline is trained on every point of every task, "
-              "support and query together")
+        wrong(_("only the support points are used: the baseline is trained on every point of every task, "
+                "support and query together"))
     if close(value, query.mean()):
-        wrong("only the query points are used: the baseline is trained on every point of every task, "
-              "support and query together")
+        wrong(_("only the query points are used: the baseline is trained on every point of every task, "
+                "support and query together"))
     if close(value, ((support + query) / 2).mean()):
-        wrong(f"you averaged the support loss and the query loss, which weighs {K} support points like "
-              f"{Q} query points: pool the points, then take one MSE")
+        wrong(_("you averaged the support loss and the query loss, which weighs {K} support points like "
+                "{Q} query points: pool the points, then take one MSE", K=K, Q=Q))
     if close(value, np.sqrt(float(expected))) or close(value, np.sqrt(pooled).mean()):
-        wrong("that is a root mean squared error: the loss is the MSE, without the square root")
-    wrong(f"the loss is {value:.6g}, but the MSE of f(theta, .) on all the tasks' points is "
-          f"{float(expected):.6g}")
+        wrong(_("that is a root mean squared error: the loss is the MSE, without the square root"))
+    wrong(_("the loss is {value:.6g}, but the MSE of f(theta, .) on all the tasks' points is "
+            "{expected:.6g}", value=value, expected=float(expected)))
 
 
 FINE_TUNE_STEPS, FINE_TUNE_ALPHA = 3, 0.05
 
 
-@checker("fine-tuning on a new task")
+@checker(N_("fine-tuning on a new task"))
 def check_fine_tune(fine_tune):
     """fine_tune(model, sx, sy, qx, qy, steps, alpha) -> (phi, query_mse): `steps` SGD steps on the
     support MSE from the model's (pretrained) weights, leaving the model unchanged; phi a list of
@@ -90,53 +92,54 @@ def check_fine_tune(fine_tune):
     steps, alpha = FINE_TUNE_STEPS, FINE_TUNE_ALPHA
 
     def path_end(x=sx, y=sy, steps=steps, alpha=alpha):
-        *_, phi = learner.task_path(theta, tf.constant(x), tf.constant(y), steps, alpha)
+        *_earlier, phi = learner.task_path(theta, tf.constant(x), tf.constant(y), steps, alpha)
         return as_arrays(phi)
 
     out = call(fine_tune, learner.model, sx.copy(), sy.copy(), qx.copy(), qy.copy(), steps, alpha)
     if not isinstance(out, (list, tuple)) or len(out) != 2 or not isinstance(out[0], (list, tuple)):
-        wrong("return two things, (phi, query_mse): phi a list of weights (one tensor per weight), "
-              "query_mse one number")
+        wrong(_("return two things, (phi, query_mse): phi a list of weights (one tensor per weight), "
+                "query_mse one number"))
     if not close([v.numpy() for v in learner.model.trainable_variables], kept):
-        wrong("your function changed the pretrained model's weights in place: then the next task would "
-              "start from this task's fine-tuned weights; update copies (tensors), not the model")
+        wrong(_("your function changed the pretrained model's weights in place: then the next task would "
+                "start from this task's fine-tuned weights; update copies (tensors), not the model"))
     phi, query_mse = as_arrays(list(out[0])), out[1]
     if len(phi) != len(theta) or any(p.shape != tuple(t.shape) for p, t in zip(phi, theta, strict=False)):
-        wrong(f"phi must be a list of weights shaped like the model's ({len(theta)} tensors of shapes "
-              f"{[tuple(t.shape) for t in theta]})")
+        wrong(_("phi must be a list of weights shaped like the model's ({count} tensors of shapes "
+                "{shapes})", count=len(theta), shapes=[tuple(t.shape) for t in theta]))
     if np.shape(query_mse) != ():
-        wrong(f"query_mse must be one number; got shape {np.shape(query_mse)}")
+        wrong(_("query_mse must be one number; got shape {shape}", shape=np.shape(query_mse)))
     expected = path_end()
     if not close(phi, expected):
         if close(phi, path_end(qx, qy)):
-            wrong("you fine-tuned on the query set: a new task gives only its K support points to learn "
-                  "from; the query points are the test")
+            wrong(_("you fine-tuned on the query set: a new task gives only its K support points to learn "
+                    "from; the query points are the test"))
         if close(phi, path_end(np.concatenate([sx, qx]), np.concatenate([sy, qy]))):
-            wrong("you fine-tuned on the support and query points together: learn from the K support points "
-                  "only; the query points are the test")
+            wrong(_("you fine-tuned on the support and query points together: learn from the K support "
+                    "points only; the query points are the test"))
         if close(phi, path_end(alpha=-alpha)):
-            wrong("your steps go *uphill*, along the gradient: phi <- phi - alpha * grad, with a minus")
+            wrong(_("your steps go *uphill*, along the gradient: phi <- phi - alpha * grad, with a minus"))
         if close(phi, path_end(alpha=1.0)):
-            wrong("the steps ignore alpha: scale each gradient by the step size alpha")
+            wrong(_("the steps ignore alpha: scale each gradient by the step size alpha"))
         for other in (steps - 1, steps + 1):
             if close(phi, path_end(steps=other)):
-                wrong(f"you took {other} steps where {steps} were asked")
+                wrong(_("you took {other} steps where {steps} were asked", other=other, steps=steps))
         start = call(fine_tune, learner.model, sx.copy(), sy.copy(), qx.copy(), qy.copy(), 0, alpha)
         started = as_arrays(list(start[0])) if isinstance(start, (list, tuple)) and len(start) == 2 else None
         if started is not None and not close(started, kept):
-            wrong("fine-tuning does not start from the model's pretrained weights (with 0 steps phi must be "
-                  "exactly them): keras.models.clone_model and a fresh network start from random weights; "
-                  "read the weights with FunctionalModel(model).theta()")
-        wrong(f"phi differs from {steps} SGD steps on the support MSE from the pretrained weights (largest "
-              f"difference {largest_difference(phi, expected):.3g})")
+            wrong(_("fine-tuning does not start from the model's pretrained weights (with 0 steps phi must "
+                    "be exactly them): keras.models.clone_model and a fresh network start from random "
+                    "weights; read the weights with FunctionalModel(model).theta()"))
+        wrong(_("phi differs from {steps} SGD steps on the support MSE from the pretrained weights (largest "
+                "difference {diff:.3g})", steps=steps, diff=largest_difference(phi, expected)))
     value = float(query_mse)
     want = float(mse(qy, f(expected, qx)))
     if close(value, float(mse(sy, f(expected, sx)))):
-        wrong("query_mse is measured on the support points: score phi on the query points, which it has "
-              "not seen")
+        wrong(_("query_mse is measured on the support points: score phi on the query points, which it has "
+                "not seen"))
     if close(value, float(mse(qy, f(theta, qx)))):
-        wrong("query_mse is measured with the pretrained weights: score the fine-tuned phi")
+        wrong(_("query_mse is measured with the pretrained weights: score the fine-tuned phi"))
     if not close(value, want):
-        wrong(f"phi is right, but query_mse is {value:.6g} where the MSE of f(phi, query_x) is {want:.6g}")
-    return "correct: SGD on the K support points from the pretrained weights, scored on the query points"
+        wrong(_("phi is right, but query_mse is {value:.6g} where the MSE of f(phi, query_x) is {want:.6g}",
+                value=value, want=want))
+    return _("correct: SGD on the K support points from the pretrained weights, scored on the query points")
 

@@ -47,6 +47,7 @@ import tensorflow as tf
 
 from .. import batched, checks
 from ..functional import FunctionalModel, cross_entropy, mse, sgd_path
+from ..i18n import N_, _
 
 
 def as_tensors(episode, dtype):
@@ -96,7 +97,8 @@ def make_optimizer(optimizer, beta, **options):
     if optimizer is None:
         optimizer = keras.optimizers.Adam(checks.positive_number("beta", beta), **options)
     if not isinstance(optimizer, keras.optimizers.Optimizer):
-        raise TypeError(f"optimizer must be a keras.optimizers.Optimizer, got {type(optimizer).__name__}")
+        raise TypeError(_("optimizer must be a keras.optimizers.Optimizer, got {type}",
+                          type=type(optimizer).__name__))
     return optimizer
 
 
@@ -177,21 +179,21 @@ class Learner:
         sx, sy = (tf.convert_to_tensor(a[0], self.dtype) for a in (episode.support_x, episode.support_y))
         params = self.params()
         try:
-            *_, state = self.task_path(params, sx, sy, 0, self._alpha(None))
+            *_earlier, state = self.task_path(params, sx, sy, 0, self._alpha(None))
             out = self.task_output(params, state, sx)
         except Exception as error:  # the model cannot take these inputs at all
-            raise ValueError(f"model does not accept inputs of shape {tuple(sx.shape)} "
-                             f"(one task's support_x): {error}") from None
+            raise ValueError(_("model does not accept inputs of shape {shape} (one task's support_x): "
+                               "{error}", shape=tuple(sx.shape), error=error)) from None
         if tuple(out.shape) != episode.support_y.shape[1:]:
-            raise ValueError(f"model output shape {tuple(out.shape)} does not fit the task: "
-                             f"targets have shape {episode.support_y.shape[1:]} (K, ...) "
-                             f"for inputs {tuple(sx.shape)}")
+            raise ValueError(_("model output shape {output} does not fit the task: targets have shape "
+                               "{targets} (K, ...) for inputs {inputs}", output=tuple(out.shape),
+                               targets=episode.support_y.shape[1:], inputs=tuple(sx.shape)))
         self._checked_shapes.add(key)
 
     def _alpha(self, alpha):
         if not self.uses_alpha:
             if alpha is not None:
-                raise TypeError(f"alpha does not apply to {self.name}: it does not adapt by SGD")
+                raise TypeError(_("alpha does not apply to {name}: it does not adapt by SGD", name=self.name))
             return tf.constant(0.0, self.dtype)
         alpha = self.alpha if alpha is None else checks.positive_number("alpha", alpha)
         return tf.constant(alpha, self.dtype)
@@ -206,10 +208,11 @@ class Learner:
     @path.setter
     def path(self, path):
         if path not in self.PATHS:
-            raise ValueError(f"path must be one of {self.PATHS}, got {path!r}")
+            raise ValueError(_("path must be one of {paths}, got {path!r}", paths=self.PATHS, path=path))
         reason = path == "xla" and self.xla_unsupported()
         if reason:
-            raise ValueError(f"{self.name} cannot take the XLA path: {reason}; use path='vectorized'")
+            raise ValueError(_("{name} cannot take the XLA path: {reason}; use path='vectorized'",
+                               name=self.name, reason=reason))
         self._path, self._xla_ran, self.path_note = path, False, path
         xla = path == "xla"  # the whole step, optimizer included, in one XLA program
         self._compiled_step = tf.function(self.outer_step, jit_compile=xla)  # traced anew for the new path
@@ -217,16 +220,16 @@ class Learner:
     def xla_unsupported(self):
         """Why the XLA path cannot run this learner (a sentence), or None when it can."""
         if not self.batches_tasks:
-            return f"{self.name}'s task functions run one task at a time"
+            return _("{name}'s task functions run one task at a time", name=self.name)
         mro = type(self).__mro__
         loss_owner = next(c for c in mro if "task_loss" in c.__dict__)
         declared = next(c for c in mro if "batches_tasks" in c.__dict__)
         if not issubclass(declared, loss_owner):  # a subclass changed task_loss: it must say so again
-            return (f"{loss_owner.__name__} redefines task_loss without declaring batches_tasks = True "
-                    "(set it if its task_loss only adds up loss_fn terms of self.f's outputs)")
+            return _("{owner} redefines task_loss without declaring batches_tasks = True (set it if its "
+                     "task_loss only adds up loss_fn terms of self.f's outputs)", owner=loss_owner.__name__)
         if self.loss_fn not in MEAN_LOSSES:
-            return (f"its loss {getattr(self.loss_fn, '__name__', self.loss_fn)!r} is not one of the kit's "
-                    "means over points (functional.mse, functional.cross_entropy)")
+            return _("its loss {loss!r} is not one of the kit's means over points (functional.mse, "
+                     "functional.cross_entropy)", loss=getattr(self.loss_fn, '__name__', self.loss_fn))
         return batched.unsupported(self.model)
 
     def _compiled(self, which):
@@ -243,8 +246,10 @@ class Learner:
                 raise
             why = _first_words(error)
             self.path = "vectorized"
+            # path_note stays English: it is data (History.path, the manifest's meta_step_path)
             self.path_note = f"vectorized: XLA could not compile the meta-step ({why})"
-            warnings.warn(f"{self.name}: {self.path_note}", stacklevel=3)
+            warnings.warn(_("{name}: vectorized: XLA could not compile the meta-step ({why})", name=self.name,
+                            why=why), stacklevel=3)
             result = self._compiled(which)(*tensors)
         self._xla_ran = True
         return result
@@ -304,9 +309,9 @@ class Learner:
         tf.function; "loop": eager per-task loop; None: the learner's `path`.
         """
         if mode not in (None, "xla", "vectorized", "loop"):
-            raise ValueError(f"mode must be 'xla', 'vectorized', 'loop' or None, got {mode!r}")
+            raise ValueError(_("mode must be 'xla', 'vectorized', 'loop' or None, got {mode!r}", mode=mode))
         if mode == "xla" and (reason := self.xla_unsupported()):
-            raise ValueError(f"{self.name} cannot take the XLA path: {reason}")
+            raise ValueError(_("{name} cannot take the XLA path: {reason}", name=self.name, reason=reason))
         self.check_episode(episode)
         tensors = as_tensors(episode, self.dtype)
         if mode is None:
@@ -370,7 +375,7 @@ class Learner:
         checks.integer("steps", steps, 0)
         alpha = self._alpha(alpha)
         self.check_episode(episode)
-        sx, sy, _, _ = as_tensors(episode, self.dtype)
+        sx, sy = as_tensors(episode, self.dtype)[:2]
         x = tf.convert_to_tensor(x, self.dtype)
         if eager:  # task by task, nothing traced
             params = self.params()
@@ -405,11 +410,12 @@ class Learner:
         variables = self._state_variables()
         if set(state) != set(variables):
             missing, extra = sorted(set(variables) - set(state)), sorted(set(state) - set(variables))
-            raise ValueError(f"state does not fit this learner: missing {missing}, unexpected {extra}")
+            raise ValueError(_("state does not fit this learner: missing {missing}, unexpected {extra}",
+                               missing=missing, extra=extra))
         for name, value in state.items():
             if tuple(value.shape) != tuple(variables[name].shape):
-                raise ValueError(f"state[{name!r}] has shape {value.shape}, the learner needs "
-                                 f"{tuple(variables[name].shape)}")
+                raise ValueError(_("state[{key!r}] has shape {shape}, the learner needs {needed}", key=name,
+                                   shape=value.shape, needed=tuple(variables[name].shape)))
         for name, v in variables.items():
             v.assign(state[name])
 
@@ -444,7 +450,7 @@ class MetaGradientLearner(Learner):
 
     @property
     def learning_rates(self):
-        return {**super().learning_rates, "beta (outer learning rate)": self.beta}
+        return {**super().learning_rates, N_("beta (outer learning rate)"): self.beta}
 
 
 class SGDAdaptation:
@@ -467,7 +473,7 @@ class SGDAdaptation:
 
     @property
     def learning_rates(self):
-        return {"alpha (inner step)": self.alpha, **super().learning_rates}
+        return {N_("alpha (inner step)"): self.alpha, **super().learning_rates}
 
     def task_path(self, theta, sx, sy, steps, alpha):
         """phi_0 = theta, then `steps` SGD steps on the support set (Lesson 2, eq. 2)."""

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from .. import checks
 from ..functional import cross_entropy, mse, sgd_path
+from ..i18n import _
 from .base import Learner, MetaGradientLearner, SGDAdaptation
 
 
@@ -70,7 +71,7 @@ class TransferBaseline(SGDAdaptation, MetaGradientLearner):
 
     def task_path(self, params, sx, sy, steps, alpha):
         """A zero head for the task's classes, then `steps` SGD steps on it (features fixed)."""
-        weights, _ = self._split(params)
+        weights, _head = self._split(params)
         features = tf.stop_gradient(self.f(weights, sx))
         ways = sy.shape[-1]
         head = [tf.zeros([features.shape[-1], ways], features.dtype), tf.zeros([ways], features.dtype)]
@@ -94,5 +95,5 @@ class Scratch(SGDAdaptation, Learner):
         super().__init__(model, alpha=alpha, inner_steps=0, loss=loss)
 
     def outer_step(self, sx, sy, qx, qy, vectorized=True):
-        raise TypeError("the scratch learner is never meta-trained: it shows what SGD does from random "
-                        "weights; meta-train a learner from LEARNERS instead (e.g. learner('MAML'))")
+        raise TypeError(_("the scratch learner is never meta-trained: it shows what SGD does from random "
+                          "weights; meta-train a learner from LEARNERS instead (e.g. learner('MAML'))"))

@@ -31,6 +31,7 @@ import tensorflow as tf
 
 from .. import checks
 from ..functional import FunctionalModel, mse
+from ..i18n import _
 from ..models import mlp
 from .base import MetaGradientLearner
 from .mapping import aggregate
@@ -51,8 +52,8 @@ class HyperNetwork(MetaGradientLearner):
         checks.integer("seed", seed, 0)
         if isinstance(target_hidden, (int, np.integer)) or not all(
                 isinstance(h, (int, np.integer)) for h in tuple(target_hidden)):
-            raise TypeError(f"target_hidden must be a tuple of layer widths, e.g. (40, 40), "
-                            f"got {target_hidden!r}")
+            raise TypeError(_("target_hidden must be a tuple of layer widths, e.g. (40, 40), got "
+                              "{target_hidden!r}", target_hidden=target_hidden))
         target_hidden = tuple(int(h) for h in target_hidden)
         checks.integer("generated_layers", generated_layers, 1, len(target_hidden) + 1)
         self.generator_scale = checks.positive_number("generator_scale", generator_scale)
@@ -105,7 +106,7 @@ class HyperNetwork(MetaGradientLearner):
     def generate(self, params, sx, sy):
         """w_T = g_psi(r), r = (1/K) sum_k h_phi([x_k, y_k]): the generated layers' weights, a list
         of tensors with the target network's shapes (kernel [in, out], bias [out], ...)."""
-        phi, psi, _ = self._split(params)
+        phi, psi, _theta = self._split(params)
         r = aggregate(lambda pairs: self.encoder(phi, pairs), sx, sy)
         flat = self.generator(psi, r[None, :])[0]
         return [tf.reshape(part, shape) for part, shape in
@@ -114,14 +115,14 @@ class HyperNetwork(MetaGradientLearner):
     def task_path(self, params, sx, sy, steps, alpha):
         """The generated weights w_T, the same at every 'step': adaptation is one forward pass."""
         w = self.generate(params, sx, sy)
-        for _ in range(steps + 1):
+        for _step in range(steps + 1):
             yield w
 
     def task_output(self, params, w, x):
         """y* = f(x*; theta, w_T): the target network with the shared layers and the generated ones."""
-        *_, theta = self._split(params)
+        *_generator, theta = self._split(params)
         return self.f(list(theta) + list(w), x)
 
     def task_loss(self, params, sx, sy, qx, qy):
-        *_, w = self.task_path(params, sx, sy, 0, None)
+        *_earlier, w = self.task_path(params, sx, sy, 0, None)
         return self.loss_fn(qy, self.task_output(params, w, qx))

@@ -57,6 +57,7 @@ import tensorflow as tf
 
 from .. import checks
 from ..functional import cross_entropy
+from ..i18n import _
 from .base import MetaGradientLearner
 
 BLOCK = ("ln1_gamma", "ln1_beta", "W_q", "W_k", "W_v", "W_o", "ln2_gamma", "ln2_beta", "W_1", "b_1", "W_2",
@@ -123,12 +124,13 @@ class InContext(MetaGradientLearner):
         width = int(encoder.output_shape[-1])
         self.compare = checks.integer("compare", compare, 0)
         if self.compare >= width:
-            raise ValueError(f"compare must be below the encoder's output width {width}, got {compare!r}")
+            raise ValueError(_("compare must be below the encoder's output width {width}, got {compare!r}",
+                               width=width, compare=compare))
         self.s = checks.positive_number("s", s) if self.compare else None
         d = width - self.compare + self.label_width
         if d % self.heads:
-            raise ValueError(f"heads must divide the token width {d} (the encoder's output width minus "
-                             f"compare, plus label_width), got {heads!r}")
+            raise ValueError(_("heads must divide the token width {d} (the encoder's output width minus "
+                               "compare, plus label_width), got {heads!r}", d=d, heads=heads))
         rng = np.random.default_rng(checks.integer("seed", seed, 0))
         dtype = self.dtype
 
@@ -200,13 +202,13 @@ class InContext(MetaGradientLearner):
         every 'step': adaptation is one forward pass."""
         ways = sy.shape[-1]  # None when a graph was traced for any number of ways
         if ways is not None and ways > self.max_ways:
-            raise ValueError(f"the task has {ways} ways, more than max_ways = {self.max_ways}: build the "
-                             f"learner with max_ways >= {ways}")
-        encoder, L, _, _ = self._split(params)
+            raise ValueError(_("the task has {ways} ways, more than max_ways = {max_ways}: build the "
+                               "learner with max_ways >= {ways}", ways=ways, max_ways=self.max_ways))
+        encoder, L = self._split(params)[:2]
         labels = L[:tf.shape(sy)[-1]]
         e, compared = self._encode(encoder, sx)
         tokens = tf.concat([e, sy @ labels], axis=-1)
-        for _ in range(steps + 1):
+        for _step in range(steps + 1):
             yield tokens, compared, labels
 
     def _encode(self, encoder, x):
@@ -235,5 +237,5 @@ class InContext(MetaGradientLearner):
         return answers @ W_out @ tf.transpose(labels)
 
     def task_loss(self, params, sx, sy, qx, qy):
-        *_, state = self.task_path(params, sx, sy, 0, None)
+        *_earlier, state = self.task_path(params, sx, sy, 0, None)
         return self.loss_fn(qy, self.task_output(params, state, qx))

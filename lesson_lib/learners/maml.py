@@ -12,6 +12,7 @@ import warnings
 import keras
 
 from ..functional import adapt, mse
+from ..i18n import _
 from .base import MetaGradientLearner, SGDAdaptation
 
 
@@ -30,9 +31,9 @@ class MAML(SGDAdaptation, MetaGradientLearner):
         stock = [layer.name for layer in model._flatten_layers()
                  if type(layer) is keras.layers.BatchNormalization]
         if self.second_order and stock:
-            warnings.warn(f"second-order MAML through keras.layers.BatchNormalization {stock} is "
-                          "inexact (tf.nn.moments stops the gradient through the batch mean); use "
-                          "lesson_lib.layers.BatchNormalization instead", stacklevel=2)
+            warnings.warn(_("second-order MAML through keras.layers.BatchNormalization {layers} is inexact "
+                            "(tf.nn.moments stops the gradient through the batch mean); use "
+                            "lesson_lib.layers.BatchNormalization instead", layers=stock), stacklevel=2)
 
     @property
     def hyperparameters(self):

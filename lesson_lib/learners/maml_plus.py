@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from .. import checks
 from ..functional import mse
+from ..i18n import N_, _
 from .step_sizes import StepSizeLearner, StepSizes
 
 
@@ -48,8 +49,8 @@ class MAMLPlus(StepSizeLearner):
         self.multi_step_loss, self.learned_step_sizes = bool(multi_step_loss), bool(learned_step_sizes)
         self.cosine_outer = bool(cosine_outer)
         if iterations is None and (self.multi_step_loss or self.cosine_outer):
-            raise ValueError("iterations (the planned meta-iterations) is needed with multi_step_loss or "
-                             "cosine_outer: their schedules run over it")
+            raise ValueError(_("iterations (the planned meta-iterations) is needed with multi_step_loss or "
+                               "cosine_outer: their schedules run over it"))
         self.iterations = None if iterations is None else checks.integer("iterations", iterations, 1)
         if msl_iterations is not None:
             msl_iterations = checks.integer("msl_iterations", msl_iterations, 1)
@@ -60,7 +61,8 @@ class MAMLPlus(StepSizeLearner):
         self.beta_final = beta / 100 if beta_final is None else checks.positive_number("beta_final",
                                                                                        beta_final)
         if self.beta_final > beta:
-            raise ValueError(f"beta_final must be <= beta = {beta}, got {beta_final!r}")
+            raise ValueError(_("beta_final must be <= beta = {beta}, got {beta_final!r}", beta=beta,
+                               beta_final=beta_final))
         rate = (keras.optimizers.schedules.CosineDecay(beta, self.iterations, alpha=self.beta_final / beta)
                 if self.cosine_outer else beta)
         super().__init__(model, optimizer=keras.optimizers.Adam(rate), loss=loss)
@@ -84,8 +86,8 @@ class MAMLPlus(StepSizeLearner):
 
     @property
     def learning_rates(self):
-        kind = "initial learned inner step" if self.learned_step_sizes else "inner step"
-        return {f"alpha ({kind})": self.alpha, **super().learning_rates}
+        learned, fixed = N_("alpha (initial learned inner step)"), N_("alpha (inner step)")
+        return {learned if self.learned_step_sizes else fixed: self.alpha, **super().learning_rates}
 
     def loss_weights(self):
         """The current MSL weights v_1..v_S, from the optimizer's iteration count."""
@@ -96,6 +98,6 @@ class MAMLPlus(StepSizeLearner):
         """L_query(phi_S), or with multi_step_loss sum_t v_t L_query(phi_t), t = 1..S."""
         if not self.multi_step_loss:
             return super().task_loss(params, sx, sy, qx, qy)
-        _, *phis = self.task_path(params, sx, sy, self.inner_steps, self._alpha(None))
+        _theta, *phis = self.task_path(params, sx, sy, self.inner_steps, self._alpha(None))
         losses = tf.stack([self.loss_fn(qy, self.f(phi, qx)) for phi in phis])
         return tf.reduce_sum(self.loss_weights() * losses)

@@ -15,6 +15,7 @@ beta * alpha; learned directly, as the paper does, alpha can drift negative and 
 
 from .. import checks
 from ..functional import mse
+from ..i18n import N_
 from .step_sizes import StepSizeLearner, StepSizes
 
 
@@ -43,4 +44,4 @@ class MetaSGD(StepSizeLearner):
 
     @property
     def learning_rates(self):
-        return {"alpha (initial per-parameter inner step)": self.alpha_init, **super().learning_rates}
+        return {N_("alpha (initial per-parameter inner step)"): self.alpha_init, **super().learning_rates}

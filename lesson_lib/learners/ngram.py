@@ -16,6 +16,7 @@ import collections
 import numpy as np
 
 from .. import checks
+from ..i18n import _
 from ..tasks.languages import PAD, SPACE
 
 
@@ -34,11 +35,11 @@ class NGramCentroid:
     def __init__(self, n=(1, 2, 3), space=SPACE, padding=PAD):
         n = (n,) if isinstance(n, int) else tuple(n)
         if not n:
-            raise ValueError("n must name at least one n-gram length, got an empty tuple")
+            raise ValueError(_("n must name at least one n-gram length, got an empty tuple"))
         for i, order in enumerate(n):
             checks.integer(f"n[{i}]", order, 1)
         if len(set(n)) != len(n):
-            raise ValueError(f"n must not repeat a length, got {n}")
+            raise ValueError(_("n must not repeat a length, got {n}", n=n))
         self.n = n
         self.space = checks.integer("space", space, 0)
         self.padding = checks.integer("padding", padding, 0)
@@ -48,21 +49,24 @@ class NGramCentroid:
         return {"n": list(self.n)}
 
     def meta_step(self, episode):
-        raise TypeError(f"{self.name} is not meta-trained: its centroids come from each task's support "
-                        "set alone. Evaluate it directly, e.g. evaluation.accuracy(learner, episode, 0)")
+        raise TypeError(_("{name} is not meta-trained: its centroids come from each task's support set "
+                          "alone. Evaluate it directly, e.g. evaluation.accuracy(learner, episode, 0)",
+                          name=self.name))
 
     def get_state(self):
         return {}
 
     def set_state(self, state):
         if state:
-            raise ValueError(f"state must be empty: {self.name} has no weights, got keys {sorted(state)}")
+            raise ValueError(_("state must be empty: {name} has no weights, got keys {keys}", name=self.name,
+                               keys=sorted(state)))
 
     # --- profiles -----------------------------------------------------------------------
     def _ids(self, x):
         x = np.asarray(x)
         if not np.all(x == np.round(x)) or (x.size and x.min() < 0):
-            raise ValueError("x must hold character ids (integers >= 0), got non-integer or negative values")
+            raise ValueError(_("x must hold character ids (integers >= 0), got non-integer or negative "
+                               "values"))
         return x.astype(np.int64)
 
     def codes(self, ids):
@@ -121,14 +125,14 @@ class NGramCentroid:
         `steps` is accepted for the interface and changes nothing."""
         checks.integer("steps", steps, 0)
         if alpha is not None:
-            raise TypeError(f"alpha does not apply to {self.name}: it does not adapt by SGD")
+            raise TypeError(_("alpha does not apply to {name}: it does not adapt by SGD", name=self.name))
         x = np.asarray(x)
         if x.ndim != 3 or x.shape[0] != episode.num_tasks:
-            raise ValueError(f"x must have shape [tasks={episode.num_tasks}, examples, length], "
-                             f"got {x.shape}")
+            raise ValueError(_("x must have shape [tasks={tasks}, examples, length], got {shape}",
+                               tasks=episode.num_tasks, shape=x.shape))
         if episode.support_x.ndim != 3 or episode.support_x.shape[2] != x.shape[2]:
-            raise ValueError(f"support_x must have shape [tasks, examples, length={x.shape[2]}], got "
-                             f"{episode.support_x.shape}")
+            raise ValueError(_("support_x must have shape [tasks, examples, length={length}], got {shape}",
+                               length=x.shape[2], shape=episode.support_x.shape))
         return np.stack([self.task_scores(sx, sy, tx).astype(np.float32) for sx, sy, tx in
                          zip(episode.support_x, episode.support_y, x, strict=True)])
 

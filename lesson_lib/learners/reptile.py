@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from .. import checks
 from ..functional import adam_path, mse, sgd_path
+from ..i18n import N_, _
 from .base import Learner, SGDAdaptation, guarded_update
 
 
@@ -32,10 +33,12 @@ class Reptile(SGDAdaptation, Learner):
         self.epsilon = checks.positive_number("epsilon", epsilon)
         self.epsilon_final = self.epsilon if epsilon_final is None else float(epsilon_final)
         if not 0 <= self.epsilon_final <= self.epsilon:
-            raise ValueError(f"epsilon_final must be in [0, epsilon={self.epsilon}], got {epsilon_final!r}")
+            raise ValueError(_("epsilon_final must be in [0, epsilon={epsilon}], got {epsilon_final!r}",
+                               epsilon=self.epsilon, epsilon_final=epsilon_final))
         self.anneal_iterations = checks.integer("anneal_iterations", anneal_iterations, 0)
         if inner_optimizer not in ("sgd", "adam"):
-            raise ValueError(f"inner_optimizer must be 'sgd' or 'adam', got {inner_optimizer!r}")
+            raise ValueError(_("inner_optimizer must be 'sgd' or 'adam', got {inner_optimizer!r}",
+                               inner_optimizer=inner_optimizer))
         self.inner_optimizer = inner_optimizer
         self.iteration = keras.Variable(0, dtype="int64", trainable=False, name="reptile_iteration")
 
@@ -49,7 +52,7 @@ class Reptile(SGDAdaptation, Learner):
 
     @property
     def learning_rates(self):
-        return {**super().learning_rates, "epsilon (outer step)": self.epsilon}
+        return {**super().learning_rates, N_("epsilon (outer step)"): self.epsilon}
 
     def epsilon_at(self, iteration):
         """Linear annealing from epsilon to epsilon_final over anneal_iterations."""
@@ -64,7 +67,7 @@ class Reptile(SGDAdaptation, Learner):
         return path(self.f, theta, sx, sy, steps, alpha, self.loss_fn, **kwargs)
 
     def _final_weights(self, theta, sx, sy, qx, qy):
-        *_, phi = self.task_path(theta, sx, sy, self.inner_steps, self.alpha)
+        *_earlier, phi = self.task_path(theta, sx, sy, self.inner_steps, self.alpha)
         return phi, self.loss_fn(qy, self.f(phi, qx))
 
     def outer_step(self, sx, sy, qx, qy, vectorized=True):

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import checks
 from ..functional import sgd_path
+from ..i18n import _
 from .base import MetaGradientLearner
 
 
@@ -58,13 +59,14 @@ class StepSizes:
         self.per_parameter = bool(per_parameter)
         self.steps = checks.integer("steps", steps, 1)
         if self.per_parameter and self.steps != 1:
-            raise ValueError(f"steps must be 1 with per_parameter=True (Meta-SGD shares one alpha "
-                             f"per parameter across steps), got {steps!r}")
+            raise ValueError(_("steps must be 1 with per_parameter=True (Meta-SGD shares one alpha per "
+                               "parameter across steps), got {steps!r}", steps=steps))
         alpha = checks.positive_number("alpha", alpha)
         if alpha_range is not None:
             low, high = checks.interval("alpha_range", alpha_range)
             if low <= 0:
-                raise ValueError(f"alpha_range must lie above 0, got {alpha_range!r}")
+                raise ValueError(_("alpha_range must lie above 0, got {alpha_range!r}",
+                                   alpha_range=alpha_range))
         rng = np.random.default_rng(checks.integer("seed", seed, 0))
         dtype = weights[0].dtype
         self.names = weight_names(model)
@@ -110,14 +112,14 @@ class StepSizeLearner(MetaGradientLearner):
         """{weight name: learned alpha array}: per parameter (Meta-SGD, the weight's shape) or
         per inner step (MAML++ LSLR, [inner_steps])."""
         if self.step_sizes is None:
-            raise ValueError(f"{self.name} learns no step sizes (learned_step_sizes=False): its alpha is "
-                             f"{self.alpha}")
+            raise ValueError(_("{name} learns no step sizes (learned_step_sizes=False): its alpha is {alpha}",
+                               name=self.name, alpha=self.alpha))
         return self.step_sizes.arrays()
 
     def _alpha(self, alpha):
         if self.step_sizes is not None and alpha is not None:
-            raise TypeError(f"alpha does not apply to {self.name}: its inner step sizes are learned "
-                            f"(see learned_alphas()); adapt without alpha=")
+            raise TypeError(_("alpha does not apply to {name}: its inner step sizes are learned (see "
+                              "learned_alphas()); adapt without alpha=", name=self.name))
         return super()._alpha(alpha)
 
     def task_path(self, params, sx, sy, steps, alpha):
@@ -135,6 +137,6 @@ class StepSizeLearner(MetaGradientLearner):
     def task_loss(self, params, sx, sy, qx, qy):
         """L_query(phi), phi after inner_steps steps from theta on the support set (Meta-SGD
         eq. 2's objective; MAML's eq. 3)."""
-        *_, phi = self.task_path(params, sx, sy, self.inner_steps, self._alpha(None))
+        *_earlier, phi = self.task_path(params, sx, sy, self.inner_steps, self._alpha(None))
         return self.loss_fn(qy, self.f(phi, qx))
 

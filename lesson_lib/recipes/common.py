@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import checkpoints
+from ..i18n import _
 
 DATA = Path(__file__).resolve().parents[2] / "data"  # shipped checkpoints and benchmark rows
 
@@ -29,7 +30,7 @@ class Recipe:
 
 def check_name(name, names):
     if name not in names:
-        raise ValueError(f"name must be one of {names}, got {name!r}")
+        raise ValueError(_("name must be one of {names}, got {name!r}", names=names, name=name))
     return name
 
 
@@ -56,8 +57,8 @@ def narrowed(trained, ways, build):
     if trained.fixed_ways is None or ways == trained.fixed_ways:
         return trained
     if not 2 <= ways <= trained.fixed_ways:
-        raise ValueError(f"ways must be in [2, {trained.fixed_ways}] for {trained.name} (its head has "
-                         f"{trained.fixed_ways} outputs), got {ways}")
+        raise ValueError(_("ways must be in [2, {outputs}] for {name} (its head has {outputs} outputs), got "
+                           "{ways}", outputs=trained.fixed_ways, name=trained.name, ways=ways))
     narrow = build(trained.name, ways=ways, alpha=trained.alpha, inner_steps=trained.inner_steps)
     state = {key: value[..., :ways] if value.shape != target.shape else value
              for (key, value), target in zip(trained.get_state().items(), narrow.get_state().values(),

@@ -5,6 +5,7 @@ meta-trained, the published number, and the shipped policies. The bench command
 
 from pathlib import Path
 
+from ..i18n import _
 from ..rl import MAMLRL
 from .common import DATA, check_name, load_shipped
 
@@ -23,7 +24,7 @@ def learner(name, seed=0):
     """A fresh learner: MAML (second order, one inner step), the multi-task pretrained policy
     (no inner step in training), or the random initialisation (never trained)."""
     if name not in LEARNERS:
-        raise ValueError(f"name must be one of {LEARNERS}, got {name!r}")
+        raise ValueError(_("name must be one of {names}, got {name!r}", names=LEARNERS, name=name))
     if name == "pretrained":
         return MAMLRL(inner_steps=0, beta=BETA, seed=seed)
     return MAMLRL(beta=BETA, seed=seed, name=None if name == "MAML" else name)

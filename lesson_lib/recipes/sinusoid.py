@@ -20,6 +20,7 @@ SGD steps on the support set and never trained before (Lesson 0 shows it failing
 
 from pathlib import Path
 
+from ..i18n import _
 from ..learners import CNP, MAML, HyperNetwork, MAMLPlus, MetaLSTM, MetaSGD, Pretrained, Reptile, Scratch
 from ..models import mlp
 from .common import DATA, Recipe, check_name, load_shipped
@@ -82,8 +83,8 @@ def learner(name, *, seed=0, model=None, iterations=None, **overrides):
         return _BUILD[name](mlp(seed=seed) if model is None else model, seed, 0, overrides)
     if name in BLACK_BOX:
         if model is not None:
-            raise TypeError(f"model does not apply to {name}: it builds its own networks (give encoder= "
-                            f"and, for CNP, decoder=; for HyperNetwork, target_hidden=)")
+            raise TypeError(_("model does not apply to {name}: it builds its own networks (give encoder= "
+                              "and, for CNP, decoder=; for HyperNetwork, target_hidden=)", name=name))
         return _BUILD[name](None, seed, 0, overrides)
     iterations = RECIPES[name].iterations if iterations is None else iterations
     model = mlp(hidden=HIDDEN.get(name, (40, 40)), seed=seed) if model is None else model
@@ -100,7 +101,7 @@ def load(name, K=5, data_dir=DATA):
     has one checkpoint, K = 10), with its test-time alpha; returns (learner, manifest)."""
     check_name(name, LEARNERS)
     if K not in (5, 10):
-        raise ValueError(f"K must be 5 or 10 (the shipped checkpoints), got {K!r}")
+        raise ValueError(_("K must be 5 or 10 (the shipped checkpoints), got {K!r}", K=K))
     shipped = learner(name)
     train_K = 10 if name == "pretrained" else K  # the baseline learns no K: one checkpoint
     manifest = load_shipped(shipped, Path(data_dir) / checkpoint_name(name, train_K))

@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from .. import checks
 from ..envs.navigation import MAX_SPEED, as_goals, rollout
+from ..i18n import _
 from .maml_rl import advantages, task_batch
 
 
@@ -73,7 +74,7 @@ def adaptation_paths(learners, goal, steps=3, trajectories=20, alphas=None, rng=
     two). alphas: one list per learner, or None (each learner's test protocol)."""
     learners = list(learners)
     if not learners:
-        raise ValueError("learners must hold at least one learner")
+        raise ValueError(_("learners must hold at least one learner"))
     if not _same_setting(learners):
         return [adaptation_path(a, goal, steps, trajectories, None if alphas is None else alphas[i], rng)
                 for i, a in enumerate(learners)]
@@ -84,10 +85,10 @@ def adaptation_paths(learners, goal, steps=3, trajectories=20, alphas=None, rng=
         alphas = [a.test_alphas(steps) for a in learners]
     alphas = [[checks.positive_number("alphas", a) for a in own] for own in alphas]
     if len(alphas) != len(learners) or any(len(own) < steps for own in alphas):
-        raise ValueError(f"alphas must give each of the {len(learners)} learners at least steps = {steps} "
-                         f"step sizes, got {alphas}")
+        raise ValueError(_("alphas must give each of the {count} learners at least steps = {steps} step "
+                           "sizes, got {alphas}", count=len(learners), steps=steps, alphas=alphas))
     first, tasks = learners[0], len(learners)
-    noise = _PerTask([np.random.default_rng(rng) for _ in learners])
+    noise = _PerTask([np.random.default_rng(rng) for _learner in learners])
     goals = np.broadcast_to(goal, (tasks, 2))
     phi = [[p.astype(np.float32) for p in a.params()] for a in learners]  # phi_k of each learner
     kept, positions, returns = [], [], []
@@ -105,8 +106,9 @@ def adaptation_paths(learners, goal, steps=3, trajectories=20, alphas=None, rng=
                 new, finite = a.inner_step([tf.constant(p[None]) for p in phi[i]], own,
                                            tf.constant(alphas[i][k], a.dtype))
                 if not bool(finite):
-                    raise FloatingPointError(f"inner step {k + 1} of {a.name} is not finite "
-                                             f"(alpha = {alphas[i][k]:g}); try a smaller alpha")
+                    raise FloatingPointError(_("inner step {step} of {name} is not finite (alpha = "
+                                               "{alpha:g}); try a smaller alpha", step=k + 1, name=a.name,
+                                               alpha=alphas[i][k]))
                 stepped.append([p.numpy()[0] for p in new])
             phi = stepped
     # positions [S + 1, H + 1, tasks, T, 2], returns [S + 1, tasks, T]

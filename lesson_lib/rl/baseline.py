@@ -14,6 +14,8 @@ applied to (rllab fits it after use, for the next batch).
 
 import numpy as np
 
+from ..i18n import _
+
 REG_COEFF = 1e-5  # lambda, rllab's default
 FEATURES = 8  # 2 * obs_dim + 4, for the 2D position
 
@@ -24,8 +26,9 @@ def features(observations, mask):
     observations = np.asarray(observations, dtype=np.float64)
     mask = np.asarray(mask, dtype=np.float64)
     if observations.shape[:-1] != mask.shape:
-        raise ValueError(f"observations {observations.shape} and mask {mask.shape} must agree on every axis "
-                         f"but the last (time first: [H, tasks, trajectories])")
+        raise ValueError(_("observations {observations} and mask {mask} must agree on every axis but the "
+                           "last (time first: [H, tasks, trajectories])", observations=observations.shape,
+                           mask=mask.shape))
     o = np.clip(observations, -10, 10)
     t = (np.arange(len(mask)) / 100.0).reshape(-1, *[1] * (mask.ndim - 1))
     t = np.broadcast_to(t, mask.shape)[..., None]
@@ -38,15 +41,16 @@ def fit(observations, returns, mask, reg_coeff=REG_COEFF):
     trajectories, obs_dim], returns-to-go G_t and mask [H, tasks, trajectories]."""
     X = features(observations, mask)
     if X.ndim != 4:
-        raise ValueError(f"observations must have shape [H, tasks, trajectories, obs_dim], "
-                         f"got {np.shape(observations)}")
+        raise ValueError(_("observations must have shape [H, tasks, trajectories, obs_dim], got {shape}",
+                           shape=np.shape(observations)))
     y = np.asarray(returns, dtype=np.float64) * np.asarray(mask, dtype=np.float64)
     if y.shape != X.shape[:-1]:
-        raise ValueError(f"returns must have the mask's shape {X.shape[:-1]}, got {y.shape}")
+        raise ValueError(_("returns must have the mask's shape {mask}, got {shape}", mask=X.shape[:-1],
+                           shape=y.shape))
     XtX = np.einsum("htnf,htng->tfg", X, X)
     Xty = np.einsum("htnf,htn->tf", X, y)
     eye = np.eye(X.shape[-1])
-    for _ in range(5):
+    for _attempt in range(5):
         with np.errstate(all="ignore"):
             try:
                 coeffs = np.linalg.solve(XtX + reg_coeff * eye, Xty[..., None])[..., 0]
@@ -55,8 +59,9 @@ def fit(observations, returns, mask, reg_coeff=REG_COEFF):
         if np.all(np.isfinite(coeffs)):
             return coeffs
         reg_coeff *= 10
-    raise FloatingPointError("the linear baseline's normal equations have no finite solution even with "
-                             f"lambda = {reg_coeff / 10:g}: the observations or returns are not finite")
+    raise FloatingPointError(_("the linear baseline's normal equations have no finite solution even with "
+                               "lambda = {reg_coeff:g}: the observations or returns are not finite",
+                               reg_coeff=reg_coeff / 10))
 
 
 def predict(coeffs, observations, mask):

@@ -42,7 +42,7 @@ from tqdm.auto import tqdm
 
 from .. import checks
 from ..envs.navigation import HORIZON, as_goals, rollout, sample_tasks
-from ..i18n import _
+from ..i18n import N_, _
 from ..learners.base import all_finite, guarded_update, make_optimizer
 from ..training import DivergenceError
 from . import baseline
@@ -93,7 +93,8 @@ class MAMLRL:
                  mode="map"):
         self.policy = GaussianMLPPolicy() if policy is None else policy
         if not isinstance(self.policy, GaussianMLPPolicy):
-            raise TypeError(f"policy must be a GaussianMLPPolicy, got {type(self.policy).__name__}")
+            raise TypeError(_("policy must be a GaussianMLPPolicy, got {type}",
+                              type=type(self.policy).__name__))
         self.alpha = checks.positive_number("alpha", alpha)
         self.inner_steps = checks.integer("inner_steps", inner_steps, 0)
         self.first_order = bool(first_order)
@@ -101,11 +102,11 @@ class MAMLRL:
         self.trajectories = checks.integer("trajectories", trajectories, 1)
         self.horizon = checks.integer("horizon", horizon, 1)
         if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not 0 <= gamma <= 1:
-            raise ValueError(f"gamma must be a number in [0, 1], got {gamma!r}")
+            raise ValueError(_("gamma must be a number in [0, 1], got {gamma!r}", gamma=gamma))
         self.gamma = float(gamma)
         self.normalize = bool(normalize)
         if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+            raise ValueError(_("mode must be one of {modes}, got {mode!r}", modes=MODES, mode=mode))
         self.mode = mode
         self.seed = seed
         self.dtype = self.policy.dtype
@@ -251,7 +252,8 @@ class MAMLRL:
     def _check_goals(self, goals, tasks=None):
         goals = as_goals("goals", goals, batched=True)
         if tasks is not None and len(goals) != tasks:
-            raise ValueError(f"goals must hold meta_batch = {tasks} goals, got {len(goals)}")
+            raise ValueError(_("goals must hold meta_batch = {tasks} goals, got {count}", tasks=tasks,
+                               count=len(goals)))
         return goals
 
     # --- the public steps -------------------------------------------------------------------
@@ -273,11 +275,12 @@ class MAMLRL:
         the learner's): "map" (task by task, compiled), "batched" (every task at once, compiled)
         or "eager" (task by task in a Python loop, the reference)."""
         if mode not in (None, *MODES, "eager"):
-            raise ValueError(f"mode must be one of {(*MODES, 'eager')}, got {mode!r}")
+            raise ValueError(_("mode must be one of {modes}, got {mode!r}", modes=(*MODES, "eager"),
+                               mode=mode))
         goals = self._check_goals(goals, self.meta_batch)
-        inner, outer, _ = self.sample_meta_batch(goals, np.random.default_rng(rng))
+        inner, outer = self.sample_meta_batch(goals, np.random.default_rng(rng))[:2]
         if outer is None:
-            raise FloatingPointError("the inner step is not finite; try a smaller alpha")
+            raise FloatingPointError(_("the inner step is not finite; try a smaller alpha"))
         if mode == "eager":
             loss, grads = self._meta_loss_and_gradient_eager(inner, outer)
         else:
@@ -298,7 +301,8 @@ class MAMLRL:
             alphas = self.test_alphas(steps)
         alphas = [checks.positive_number("alphas", a) for a in alphas]
         if len(alphas) < steps:
-            raise ValueError(f"alphas must give at least steps = {steps} step sizes, got {len(alphas)}")
+            raise ValueError(_("alphas must give at least steps = {steps} step sizes, got {count}",
+                               steps=steps, count=len(alphas)))
         rng = np.random.default_rng(rng)
         returns = np.zeros((len(goals), steps + 1))
         for start in range(0, len(goals), chunk):
@@ -309,7 +313,7 @@ class MAMLRL:
                 returns[start:start + len(part), k] = sampled.returns().mean(axis=1)
                 if k < steps:
                     alpha = tf.constant(alphas[k], self.dtype)
-                    phi, _ = self.inner_step(phi, self._batch(sampled), alpha)
+                    phi = self.inner_step(phi, self._batch(sampled), alpha)[0]
         return returns
 
     # --- state ------------------------------------------------------------------------------
@@ -326,7 +330,7 @@ class MAMLRL:
 
     @property
     def learning_rates(self):
-        return {"alpha (inner step)": self.alpha, "beta (outer learning rate)": self.beta}
+        return {N_("alpha (inner step)"): self.alpha, N_("beta (outer learning rate)"): self.beta}
 
     def get_state(self):
         """theta as {"policy/000": W1, ...} (positions, as the supervised learners)."""
@@ -336,11 +340,12 @@ class MAMLRL:
         names = {f"policy/{i:03d}": v for i, v in enumerate(self.theta)}
         if set(state) != set(names):
             missing, extra = sorted(set(names) - set(state)), sorted(set(state) - set(names))
-            raise ValueError(f"state does not fit this learner: missing {missing}, unexpected {extra}")
+            raise ValueError(_("state does not fit this learner: missing {missing}, unexpected {extra}",
+                               missing=missing, extra=extra))
         for key, value in state.items():
             if tuple(np.shape(value)) != tuple(names[key].shape):
-                raise ValueError(f"state[{key!r}] has shape {np.shape(value)}, the learner needs "
-                                 f"{tuple(names[key].shape)}")
+                raise ValueError(_("state[{key!r}] has shape {shape}, the learner needs {needed}", key=key,
+                                   shape=np.shape(value), needed=tuple(names[key].shape)))
         for key, v in names.items():
             v.assign(np.asarray(state[key], dtype=self.dtype))
 

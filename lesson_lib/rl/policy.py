@@ -24,6 +24,7 @@ import tensorflow as tf
 
 from .. import checks
 from ..envs.navigation import MAX_SPEED
+from ..i18n import _
 
 ACTIVATIONS = {"relu": (tf.nn.relu, lambda x: np.maximum(x, 0)), "tanh": (tf.tanh, np.tanh)}
 
@@ -39,16 +40,17 @@ class GaussianMLPPolicy:
         self.obs_dim = checks.integer("obs_dim", obs_dim, 1)
         self.action_dim = checks.integer("action_dim", action_dim, 1)
         if isinstance(hidden, int | str) or not hidden:
-            raise TypeError(f"hidden must be a non-empty sequence of layer widths, e.g. (100, 100), "
-                            f"got {hidden!r}")
+            raise TypeError(_("hidden must be a non-empty sequence of layer widths, e.g. (100, 100), got "
+                              "{hidden!r}", hidden=hidden))
         self.hidden = tuple(checks.integer("hidden", h, 1) for h in hidden)
         if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+            raise ValueError(_("activation must be one of {activations}, got {activation!r}",
+                               activations=sorted(ACTIVATIONS), activation=activation))
         self.activation = activation
         self.init_std = checks.positive_number("init_std", init_std)
         self.action_scale = checks.positive_number("action_scale", action_scale)
         if dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+            raise ValueError(_("dtype must be 'float32' or 'float64', got {dtype!r}", dtype=dtype))
         self.dtype = dtype
 
     @property
@@ -79,21 +81,21 @@ class GaussianMLPPolicy:
     def check_params(self, params):
         """params must be the policy's weights, all with the same leading task axis or none."""
         if len(params) != len(self.shapes):
-            raise ValueError(f"params must be a list of {len(self.shapes)} weights {self.shapes}, "
-                             f"got {len(params)}")
+            raise ValueError(_("params must be a list of {count} weights {shapes}, got {got}",
+                               count=len(self.shapes), shapes=self.shapes, got=len(params)))
         pairs = list(zip(params, self.shapes, strict=True))
         leading = {tuple(p.shape[:len(p.shape) - len(s)]) for p, s in pairs}
         if len(leading) != 1 or len(next(iter(leading))) > 1 or any(
                 tuple(p.shape[len(p.shape) - len(s):]) != s for p, s in pairs):
-            raise ValueError(f"params must have shapes {self.shapes}, each with the same optional leading "
-                             f"task axis, got {[tuple(p.shape) for p in params]}")
+            raise ValueError(_("params must have shapes {shapes}, each with the same optional leading task "
+                               "axis, got {got}", shapes=self.shapes, got=[tuple(p.shape) for p in params]))
 
     # --- TensorFlow (differentiable) -------------------------------------------------------
     def mean(self, params, obs):
         """mu_theta(s) in action units (before the action scale c): [..., action_dim]."""
         act = ACTIVATIONS[self.activation][0]
         h = obs
-        *layers, _ = params
+        *layers, _log_std = params
         for i in range(0, len(layers), 2):
             W, b = layers[i], layers[i + 1]
             h = tf.matmul(h, W) + (b[:, None, :] if len(b.shape) == 2 else b)
@@ -119,7 +121,7 @@ class GaussianMLPPolicy:
         """mu_theta(s) as `mean`, with numpy arrays."""
         act = ACTIVATIONS[self.activation][1]
         h = obs
-        *layers, _ = params
+        *layers, _log_std = params
         for i in range(0, len(layers), 2):
             W, b = layers[i], layers[i + 1]
             h = np.matmul(h, W) + (b[:, None, :] if b.ndim == 2 else b)

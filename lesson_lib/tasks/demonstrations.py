@@ -16,6 +16,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .. import checks
+from ..i18n import _
 from .episode import Episode
 from .omniglot_files import cache_dir
 
@@ -28,8 +29,9 @@ class Demonstrations:
         self.observations = np.asarray(observations, np.float32)
         self.actions = np.asarray(actions, np.float32)
         if self.observations.ndim != 4 or self.observations.shape[:3] != self.actions.shape[:3]:
-            raise ValueError(f"observations [tasks, demos, T, features] and actions [tasks, demos, T, 4] "
-                             f"must agree, got {self.observations.shape} and {self.actions.shape}")
+            raise ValueError(_("observations [tasks, demos, T, features] and actions [tasks, demos, T, 4] "
+                               "must agree, got {observations} and {actions}",
+                               observations=self.observations.shape, actions=self.actions.shape))
         self.success = (np.ones(self.observations.shape[:2], bool) if success is None
                         else np.asarray(success, bool))
         self.rng = np.random.default_rng(checks.integer("seed", seed, 0))
@@ -58,7 +60,8 @@ class Demonstrations:
             with np.load(path) as saved:
                 return cls(saved["observations"], saved["actions"], saved["success"], seed=seed)
         runs = [tasks.episodes([i] * per_task, list(range(per_task)))
-                for i in tqdm(range(count), desc=f"recording {env_name} demonstrations ({split})",
+                for i in tqdm(range(count), desc=_("recording {env_name} demonstrations ({split})",
+                                                   env_name=env_name, split=split),
                               disable=not progress, mininterval=0.5)]
         tasks.close()
         arrays = {"observations": np.array([[r.observations for r in task] for task in runs]),
@@ -78,7 +81,7 @@ class Demonstrations:
         checks.integer("K", K, 1, self.per_task - 1)
         Q = 1 if Q is None else checks.integer("Q", Q, 1, self.per_task - K)
         tasks = self.rng.integers(self.num_tasks, size=num_tasks)
-        picks = np.array([self.rng.permutation(self.per_task)[:K + Q] for _ in tasks])
+        picks = np.array([self.rng.permutation(self.per_task)[:K + Q] for _task in tasks])
         return self.episode(tasks, picks[:, :K], picks[:, K:])
 
     def episode(self, tasks, support, query):

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..i18n import _
+
 
 @dataclass(frozen=True)
 class Episode:
@@ -23,22 +25,28 @@ class Episode:
         arrays = [np.asarray(getattr(self, n)) for n in names]
         for name, a in zip(names, arrays, strict=True):
             if a.ndim < 3:
-                raise ValueError(f"{name} must have shape [tasks, examples, features...], got {a.shape}")
+                raise ValueError(_("{name} must have shape [tasks, examples, features...], got {shape}",
+                                   name=name, shape=a.shape))
             object.__setattr__(self, name, a)
         sx, sy, qx, qy = arrays
         if len({a.shape[0] for a in arrays}) != 1:
-            raise ValueError(f"support and query sets must hold the same number of tasks, got "
-                             f"{[a.shape[0] for a in arrays]} for {list(names)}")
+            raise ValueError(_("support and query sets must hold the same number of tasks, got {counts} for "
+                               "{names}", counts=[a.shape[0] for a in arrays], names=list(names)))
         if sx.shape[1] < 1:
-            raise ValueError(f"support_x must hold K >= 1 examples per task, got shape {sx.shape}")
+            raise ValueError(_("support_x must hold K >= 1 examples per task, got shape {shape}",
+                               shape=sx.shape))
         if sx.shape[:2] != sy.shape[:2]:
-            raise ValueError(f"support_y shape {sy.shape} does not match support_x {sx.shape} (tasks, K)")
+            raise ValueError(_("support_y shape {sy} does not match support_x {sx} (tasks, K)", sy=sy.shape,
+                               sx=sx.shape))
         if qx.shape[:2] != qy.shape[:2]:
-            raise ValueError(f"query_y shape {qy.shape} does not match query_x {qx.shape} (tasks, Q)")
+            raise ValueError(_("query_y shape {qy} does not match query_x {qx} (tasks, Q)", qy=qy.shape,
+                               qx=qx.shape))
         if sx.shape[2:] != qx.shape[2:]:
-            raise ValueError(f"query_x features {qx.shape[2:]} differ from support_x features {sx.shape[2:]}")
+            raise ValueError(_("query_x features {qx} differ from support_x features {sx}", qx=qx.shape[2:],
+                               sx=sx.shape[2:]))
         if sy.shape[2:] != qy.shape[2:]:
-            raise ValueError(f"query_y targets {qy.shape[2:]} differ from support_y targets {sy.shape[2:]}")
+            raise ValueError(_("query_y targets {qy} differ from support_y targets {sy}", qy=qy.shape[2:],
+                               sy=sy.shape[2:]))
 
     @property
     def num_tasks(self):

@@ -40,6 +40,7 @@ import unicodedata
 import numpy as np
 
 from .. import checks
+from ..i18n import _
 from .episode import Episode
 
 TOP_WORDS = 5_000  # most frequent words read per language
@@ -119,8 +120,9 @@ def _frequency_bands(language):
         items = unpacker.read_array_header()
         header = unpacker.unpack()
         if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
-            raise ValueError(f"unexpected wordfreq file header for {language!r}: {header!r}")
-        for _ in range(items - 1):
+            raise ValueError(_("unexpected wordfreq file header for {language!r}: {header!r}",
+                               language=language, header=header))
+        for _band in range(items - 1):
             yield unpacker.unpack()
 
 
@@ -148,13 +150,13 @@ def word_lists(languages=LATIN_LANGUAGES, top=TOP_WORDS):
     ranked = {lang: [(w, p) for w, p in _ranked_words(lang, top) if is_latin_word(w)] for lang in languages}
     owners = {}
     for pairs in ranked.values():
-        for word, _ in pairs:
+        for word, _probability in pairs:
             owners[word] = owners.get(word, 0) + 1
     lists = {}
     for lang, pairs in ranked.items():
         kept = [(w, p) for w, p in pairs if owners[w] == 1]
-        words = tuple(w for w, _ in kept)
-        p = np.array([p for _, p in kept])
+        words = tuple(w for w, _p in kept)
+        p = np.array([p for _w, p in kept])
         lists[lang] = (words, p / p.sum())
     return lists
 
@@ -163,7 +165,7 @@ def word_lists(languages=LATIN_LANGUAGES, top=TOP_WORDS):
 def alphabet(languages=LATIN_LANGUAGES):
     """Every character of the kept words of `languages`, in code-point order: the letters whose
     ids are 3, 4, ... (0 padding, 1 unknown, 2 space)."""
-    return "".join(sorted({c for words, _ in word_lists(languages).values() for w in words for c in w}))
+    return "".join(sorted({c for words, _p in word_lists(languages).values() for w in words for c in w}))
 
 
 def clean(text):
@@ -190,7 +192,7 @@ class Vocabulary:
         truncated to `length` and padded with 0."""
         checks.integer("length", length, 1)
         if isinstance(texts, str):
-            raise TypeError("texts must be a list of strings; for one text write [text]")
+            raise TypeError(_("texts must be a list of strings; for one text write [text]"))
         ids = np.zeros((len(texts), length), np.int32)
         for row, text in enumerate(texts):
             codes = [self.ids.get(c, UNKNOWN) for c in clean(text)[:length]]
@@ -202,10 +204,10 @@ class Vocabulary:
         characters shown as U+FFFD."""
         ids = np.asarray(ids)
         if ids.ndim < 1:
-            raise ValueError(f"ids must have shape [..., length], got a scalar {ids!r}")
+            raise ValueError(_("ids must have shape [..., length], got a scalar {ids!r}", ids=ids))
         if ids.size and (ids.min() < 0 or ids.max() >= len(self) or not np.all(ids == np.round(ids))):
-            raise ValueError(f"ids must be integers in [0, {len(self)}), got values in "
-                             f"[{ids.min()}, {ids.max()}]")
+            raise ValueError(_("ids must be integers in [0, {size}), got values in [{low}, {high}]",
+                               size=len(self), low=ids.min(), high=ids.max()))
         chars = self.characters[ids.astype(np.int64)]
         flat = ["".join(row) for row in chars.reshape(-1, ids.shape[-1])]
         return np.array(flat, dtype=object).reshape(ids.shape[:-1])
@@ -222,12 +224,12 @@ class Languages:
 
     def __init__(self, split="train", ways=5, words=3, seed=0, length=LENGTH, dtype="float32", cipher=0.0):
         if split not in ("train", "test"):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+            raise ValueError(_("split must be 'train' or 'test', got {split!r}", split=split))
         checks.integer("seed", seed, 0)
         self.languages = TRAIN_LANGUAGES if split == "train" else TEST_LANGUAGES
         if checks.integer("ways", ways, 1) > len(self.languages):
-            raise ValueError(f"ways must be <= {len(self.languages)}, the languages of the {split} split, "
-                             f"got {ways}")
+            raise ValueError(_("ways must be <= {classes}, the languages of the {split} split, got {ways}",
+                               classes=len(self.languages), split=split, ways=ways))
         self.ways, self.split = ways, split
         self.words = checks.integer("words", words, 1)
         self.length = checks.integer("length", length, 1)
@@ -327,7 +329,7 @@ class Languages:
         word indices [T, N, K + Q, words] (the first K texts of each language are the support set)."""
         classes, words = np.asarray(classes), np.asarray(words)
         x = self.texts(words)  # [T, N, K + Q, length]
-        T, N, S, _ = x.shape
+        T, N, S = x.shape[:3]
         y = np.broadcast_to(np.eye(N, dtype=self.dtype)[None, :, None], (T, N, S, N))
         flat = [a.reshape(T, N * a.shape[2], *a.shape[3:]) for a in (x[:, :, :K], y[:, :, :K], x[:, :, K:],
                                                                       y[:, :, K:])]

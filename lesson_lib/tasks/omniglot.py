@@ -11,6 +11,7 @@ in [0, 1], strokes 1.
 import numpy as np
 
 from .. import checks
+from ..i18n import _
 from .episode import Episode
 from .omniglot_files import DRAWINGS, load_characters
 
@@ -34,21 +35,23 @@ class Omniglot:
     def __init__(self, split_name="train", ways=5, seed=0, rotations=True, subset="full", source=None,
                  cache=None, images=None, dtype="float32"):
         if split_name not in ("train", "test"):
-            raise ValueError(f"split_name must be 'train' or 'test', got {split_name!r}")
+            raise ValueError(_("split_name must be 'train' or 'test', got {split_name!r}",
+                               split_name=split_name))
         checks.integer("seed", seed, 0)
         if images is None:
             images = load_characters(subset, source, cache)
         images = np.asarray(images)
         if images.ndim != 4 or images.shape[1] != DRAWINGS:
-            raise ValueError(f"images must be [characters, {DRAWINGS}, height, width], got {images.shape}")
+            raise ValueError(_("images must be [characters, {drawings}, height, width], got {shape}",
+                               drawings=DRAWINGS, shape=images.shape))
         train, test = split(len(images), round(len(images) * TRAIN_SHARE))
         self.characters = train if split_name == "train" else test
         self.images = images[self.characters]
         self.rotations = 4 if rotations else 1
         self.num_classes = len(self.characters) * self.rotations
         if checks.integer("ways", ways, 1) > self.num_classes:
-            raise ValueError(f"ways must be <= {self.num_classes}, the classes of the {split_name} split, "
-                             f"got {ways}")
+            raise ValueError(_("ways must be <= {classes}, the classes of the {split} split, got {ways}",
+                               classes=self.num_classes, split=split_name, ways=ways))
         self.ways = ways
         self.split_name = split_name
         self.dtype = np.dtype(dtype)
@@ -62,8 +65,8 @@ class Omniglot:
         checks.integer("K", K, 1)
         Q = K if Q is None else checks.integer("Q", Q, 1)
         if K + Q > DRAWINGS:
-            raise ValueError(f"K + Q must be <= {DRAWINGS} (each character has {DRAWINGS} drawings), "
-                             f"got K={K}, Q={Q}")
+            raise ValueError(_("K + Q must be <= {drawings} (each character has {drawings} drawings), got "
+                               "K={K}, Q={Q}", drawings=DRAWINGS, K=K, Q=Q))
         classes = self.rng.random((num_tasks, self.num_classes)).argsort(axis=1)[:, :self.ways]
         drawings = self.rng.random((num_tasks, self.ways, DRAWINGS)).argsort(axis=2)[:, :, :K + Q]
         return self.episode(classes, drawings, K)

@@ -25,6 +25,8 @@ import numpy as np
 import pooch
 from PIL import Image
 
+from ..i18n import _
+
 URL = "https://raw.githubusercontent.com/brendenlake/omniglot/master/python/"
 # The small archives are pinned by SHA-256 (computed from the official files); the full
 # ones by the MD5 that torchvision and other loaders have pinned for years.
@@ -47,7 +49,7 @@ class OmniglotUnavailable(OSError):
 
     def _render_traceback_(self):
         """What Jupyter shows instead of a traceback: the message and the manual steps."""
-        return ["Omniglot is not available yet.", str(self)]
+        return [_("Omniglot is not available yet."), str(self)]
 
 
 def cache_dir():
@@ -57,17 +59,19 @@ def cache_dir():
 
 def manual_steps(subset, cache):
     names = ", ".join(f"{part}.zip" for part in SUBSETS[subset])
-    return (f"To get it by hand: download {names} from {URL} (the python/ folder of the "
-            f"brendenlake/omniglot repository) on a machine that is online, put them in a folder, "
-            f"and set the environment variable {SOURCE_ENV} to that folder (or pass source=...). "
-            f"The kit then converts them once into {cache}.")
+    return _("To get it by hand: download {names} from {url} (the python/ folder of the "
+             "brendenlake/omniglot repository) on a machine that is online, put them in a folder, and set "
+             "the environment variable {variable} to that folder (or pass source=...). The kit then "
+             "converts them once into {cache}.",
+             names=names, url=URL, variable=SOURCE_ENV, cache=cache)
 
 
 def load_characters(subset="full", source=None, cache=None, download=True, progress=True):
     """All characters of `subset` ("full": 1,623; "small": the 292 of the small archives) as
     uint8 [characters, 20, 28, 28], strokes 255. See the module docstring for the sources."""
     if subset not in SUBSETS:
-        raise ValueError(f"subset must be one of {sorted(SUBSETS)}, got {subset!r}")
+        raise ValueError(_("subset must be one of {subsets}, got {subset!r}", subsets=sorted(SUBSETS),
+                           subset=subset))
     cache = Path(cache) if cache is not None else cache_dir()
     cached = cache / f"omniglot_{subset}_{SIZE}.npz"
     if cached.exists():
@@ -76,8 +80,8 @@ def load_characters(subset="full", source=None, cache=None, download=True, progr
     origin = "source" if source is not None else f"${SOURCE_ENV}"
     source = source if source is not None else os.environ.get(SOURCE_ENV) or None
     if source is not None and not Path(source).is_dir():
-        raise FileNotFoundError(f"{origin} must be a folder holding the Omniglot archives, "
-                                f"got {str(source)!r}, which is not a folder")
+        raise FileNotFoundError(_("{origin} must be a folder holding the Omniglot archives, got {source!r}, "
+                                  "which is not a folder", origin=origin, source=str(source)))
     parts = [read_part(part, source, cache, download, progress) for part in SUBSETS[subset]]
     images = np.concatenate([resize(p) for p in parts])
     cache.mkdir(parents=True, exist_ok=True)
@@ -101,9 +105,12 @@ def read_part(part, source, cache, download, progress):
             if path.exists():
                 return reader(path)
     if not download:
-        raise OmniglotUnavailable(f"Omniglot part {part} was not found in {source or 'no local copy'} "
-                                  f"and download=False. " + manual_steps(next(s for s, p in SUBSETS.items()
-                                                                              if part in p), cache))
+        steps = manual_steps(next(s for s, p in SUBSETS.items() if part in p), cache)
+        if not source:
+            raise OmniglotUnavailable(_("Omniglot part {part} was not found in no local copy and "
+                                        "download=False. {steps}", part=part, steps=steps))
+        raise OmniglotUnavailable(_("Omniglot part {part} was not found in {source} and download=False. "
+                                    "{steps}", part=part, source=source, steps=steps))
     return read_zip(fetch(f"{part}.zip", cache, progress))
 
 
@@ -118,8 +125,9 @@ def fetch(name, cache, progress=True, url=None):
                               progressbar=progress)
     except requests.exceptions.RequestException as error:
         subset = "small" if "small" in name else "full"
-        raise OmniglotUnavailable(f"could not download {name} ({type(error).__name__}: {error}). "
-                                  f"Are you offline? " + manual_steps(subset, cache)) from None
+        raise OmniglotUnavailable(_("could not download {name} ({type}: {error}). Are you offline? {steps}",
+                                    name=name, type=type(error).__name__, error=error,
+                                    steps=manual_steps(subset, cache))) from None
     return Path(path)
 
 
@@ -127,8 +135,8 @@ def read_npz(path):
     with np.load(path) as data:
         images = data["images"]
     if images.dtype != bool or images.ndim != 4 or images.shape[1:] != (DRAWINGS, 105, 105):
-        raise ValueError(f"{path} must hold 'images', bool [characters, 20, 105, 105]; "
-                         f"got {images.dtype} {images.shape}")
+        raise ValueError(_("{path} must hold 'images', bool [characters, 20, 105, 105]; got {dtype} {shape}",
+                           path=path, dtype=images.dtype, shape=images.shape))
     return images
 
 
@@ -139,7 +147,11 @@ def character_files(names):
         characters.setdefault(name.rsplit("/", 1)[0], []).append(name)
     bad = {c: len(files) for c, files in characters.items() if len(files) != DRAWINGS}
     if bad or not characters:
-        raise ValueError(f"expected {DRAWINGS} drawings per character folder; found {bad or 'no PNG files'}")
+        if not bad:
+            raise ValueError(_("expected {drawings} drawings per character folder; found no PNG files",
+                               drawings=DRAWINGS))
+        raise ValueError(_("expected {drawings} drawings per character folder; found {bad}",
+                           drawings=DRAWINGS, bad=bad))
     return list(characters.values())
 
 
@@ -153,8 +165,8 @@ def read_zip(path):
             groups = character_files(archive.namelist())
             return np.array([[decode(archive.read(n)) for n in files] for files in groups])
     except zipfile.BadZipFile:
-        raise ValueError(f"{path} is not a valid zip archive (truncated download?); delete it and "
-                         f"retry") from None
+        raise ValueError(_("{path} is not a valid zip archive (truncated download?); delete it and retry",
+                           path=path)) from None
 
 
 def read_folder(path):

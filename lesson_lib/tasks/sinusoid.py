@@ -7,6 +7,7 @@ x ~ U[-5, 5]; the loss is the mean squared error. Lesson 0 draws them.
 import numpy as np
 
 from .. import checks
+from ..i18n import _
 from .episode import Episode
 
 
@@ -43,8 +44,8 @@ class Sinusoid:
         amplitude = np.atleast_1d(np.asarray(amplitude, dtype=np.float64))
         phase = np.atleast_1d(np.asarray(phase, dtype=np.float64))
         if amplitude.shape != phase.shape or amplitude.ndim != 1:
-            raise ValueError(f"amplitude and phase must be scalars or 1-D arrays of one shape, "
-                             f"got {amplitude.shape} and {phase.shape}")
+            raise ValueError(_("amplitude and phase must be scalars or 1-D arrays of one shape, got "
+                               "{amplitude} and {phase}", amplitude=amplitude.shape, phase=phase.shape))
         x = self.rng.uniform(*self.x_range, size=(len(amplitude), K + Q, 1))
         y = self.function(amplitude[:, None, None], phase[:, None, None], x)
         x, y = x.astype(self.dtype), y.astype(self.dtype)

@@ -14,6 +14,7 @@ parameters with fresh inputs (e.g. `Sinusoid`: amplitude and phase).
 import numpy as np
 
 from .. import checks
+from ..i18n import _
 
 
 class TaskPool:
@@ -28,8 +29,8 @@ class TaskPool:
 
     def __init__(self, family, n_tasks, seed=0):
         if not (callable(getattr(family, "sample", None)) and callable(getattr(family, "episode", None))):
-            raise TypeError(f"family must be a task family with sample() and episode() (e.g. Sinusoid), "
-                            f"got {type(family).__name__}")
+            raise TypeError(_("family must be a task family with sample() and episode() (e.g. Sinusoid), got "
+                              "{type}", type=type(family).__name__))
         if n_tasks is not None:
             checks.integer("n_tasks", n_tasks, 1)
         checks.integer("seed", seed, 0)
@@ -39,8 +40,8 @@ class TaskPool:
         if n_tasks is not None:
             drawn = family.sample(n_tasks, 1, 1).info
             if not drawn:
-                raise TypeError(f"family {type(family).__name__} records no task parameters in "
-                                f"Episode.info; a pool needs them to rebuild its tasks")
+                raise TypeError(_("family {type} records no task parameters in Episode.info; a pool needs "
+                                  "them to rebuild its tasks", type=type(family).__name__))
             self.parameters = {name: np.asarray(values) for name, values in drawn.items()}
 
     @property
@@ -49,18 +50,19 @@ class TaskPool:
 
     def __len__(self):
         if self.unlimited:
-            raise TypeError("an unlimited TaskPool (n_tasks=None) has no length")
+            raise TypeError(_("an unlimited TaskPool (n_tasks=None) has no length"))
         return self.n_tasks
 
     def episode(self, index, K, Q=None):
         """An Episode of the pool's tasks at positions `index` (ints in [0, n_tasks)), fresh x points."""
         if self.unlimited:
-            raise TypeError("an unlimited TaskPool (n_tasks=None) has no task positions; use sample()")
+            raise TypeError(_("an unlimited TaskPool (n_tasks=None) has no task positions; use sample()"))
         index = np.atleast_1d(np.asarray(index))
         if index.ndim != 1 or not np.issubdtype(index.dtype, np.integer) or not len(index):
-            raise ValueError(f"index must be one int or a 1-D array of ints, got {index!r}")
+            raise ValueError(_("index must be one int or a 1-D array of ints, got {index!r}", index=index))
         if index.min() < 0 or index.max() >= self.n_tasks:
-            raise ValueError(f"index must lie in [0, {self.n_tasks}) (the pool's tasks), got {index!r}")
+            raise ValueError(_("index must lie in [0, {n_tasks}) (the pool's tasks), got {index!r}",
+                               n_tasks=self.n_tasks, index=index))
         episode = self.family.episode(**{name: v[index] for name, v in self.parameters.items()}, K=K, Q=Q)
         episode.info["index"] = index
         return episode
