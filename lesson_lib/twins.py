@@ -26,12 +26,14 @@ import json
 import sys
 from pathlib import Path
 
+import nbformat
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 LANGUAGE = "zh"
 LANGUAGE_CELL_ID = "set-language"
 LANGUAGE_CELL = ('from lesson_lib.i18n import set_language\n'
                  '\n'
-                 'set_language("zh")  # 软件包的提示信息改用中文显示（尚未翻译的仍为英文）')
+                 'set_language("zh")  # 控件、图、进度条和提示信息改用中文显示')
 STAMP = "lesson_lib"
 
 
@@ -56,16 +58,13 @@ def _lines(text):
 
 
 def read(path):
-    with open(path, encoding="utf-8") as file:
-        return json.load(file)
+    return nbformat.read(path, as_version=4)
 
 
 def write(notebook, path):
-    """As the lessons are written: indent 1, UTF-8 text (not \\u escapes), a final newline."""
+    """With nbformat, as Jupyter writes a notebook (validated; keys sorted, indent 1, UTF-8)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as file:
-        json.dump(notebook, file, indent=1, ensure_ascii=False)
-        file.write("\n")
+    nbformat.write(nbformat.from_dict(notebook), path)
 
 
 def language_cell():
