@@ -107,7 +107,7 @@ def read_part(part, source, cache, download, progress):
     if not download:
         steps = manual_steps(next(s for s, p in SUBSETS.items() if part in p), cache)
         if not source:
-            raise OmniglotUnavailable(_("Omniglot part {part} was not found in no local copy and "
+            raise OmniglotUnavailable(_("Omniglot part {part} was not found: no local copy is set and "
                                         "download=False. {steps}", part=part, steps=steps))
         raise OmniglotUnavailable(_("Omniglot part {part} was not found in {source} and download=False. "
                                     "{steps}", part=part, source=source, steps=steps))
