@@ -18,6 +18,7 @@ from .arm_plots import outcome, paths_figure
 from .i18n import _
 from .imitation import imitating_policy
 from .playground import Playground, slider
+from .plots import after_steps
 
 STYLES = {"demonstration": {"color": "k", "ls": "--", "lw": 1.2},
           "before": {"color": "0.6", "lw": 1.5}, "after": {"color": "C0", "lw": 2.0}}
@@ -67,7 +68,7 @@ class ArmPlayground(Playground):
         name, task, demo, k = self.chooser.value, self.task.value, self.demo.value, self.steps.value
         shown = self.cached(("demonstration", task, demo), lambda: self.tasks.demonstrate(task, demo))
         before, after = self.episode(name, task, demo, 0), self.episode(name, task, demo, k)
-        after_k = _("after 1 step") if k == 1 else _("after {k} steps", k=k)
+        after_k = after_steps(k)
         paths = {_("demonstration (expert)"): (shown, STYLES["demonstration"]),
                  _("before adaptation"): (before, STYLES["before"]),
                  after_k: (after, STYLES["after"])}

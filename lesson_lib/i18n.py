@@ -81,7 +81,7 @@ def translations(code):
 
 def _(message, /, **fields):
     """`message` in the current language, its {fields} filled in."""
-    text = translations(language()).get(message, message)
+    text = translate(message)
     return text.format(**fields) if fields else text
 
 

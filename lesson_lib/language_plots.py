@@ -6,7 +6,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .i18n import _
-from .plots import png_bytes
+from .plots import after_steps, png_bytes
 
 
 def softmax(logits):
@@ -39,7 +39,7 @@ def language_figure(names, yours, query_guesses, accuracy, steps, text):
     else:
         bars.barh(rows + 0.2, softmax(yours[0]), height=0.4, color="lightgrey", label=_("before (step 0)"))
         bars.barh(rows - 0.2, after, height=0.4, color="tab:blue",
-                  label=_("after 1 step") if steps == 1 else _("after {k} steps", k=steps))
+                  label=after_steps(steps))
     bars.set_yticks(rows, names)
     bars.invert_yaxis()
     bars.set(xlim=(0, 1), xlabel=_("probability"))

@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from .i18n import _
+from .plots import after_steps
 
 LIMIT = 0.65  # the plane shown: [-0.65, 0.65]^2 (goals lie in [-0.5, 0.5]^2)
 GOAL_RANGE = 0.5
@@ -35,7 +36,7 @@ def step_color(k):
 def step_label(k):
     if k == 0:
         return _("before adaptation (step 0)")
-    return _("after 1 step") if k == 1 else _("after {k} steps", k=k)
+    return after_steps(k)
 
 
 def arrow_points():

@@ -14,6 +14,11 @@ from .i18n import N_, _, translate
 from .tasks import Sinusoid
 
 
+def after_steps(k):
+    """The legend label of a curve after k adaptation steps ("after 1 step", "after 5 steps")."""
+    return _("after 1 step") if k == 1 else _("after {k} steps", k=k)
+
+
 def plot_sinusoid_tasks(episode, ax=None, x_range=(-5.0, 5.0)):
     """Each task's true curve y = A sin(x - phase) with its K support points (Lesson 0)."""
     if ax is None:

@@ -70,9 +70,11 @@ def _listing(objects):
     return {mime: text for mime, text in data.items() if isinstance(text, str)}
 
 
-def _stored(cell):
-    """The text/plain of each stored output of a cell (nbformat joins a stored list of lines)."""
-    return ["".join(output.get("data", {}).get("text/plain", "")) for output in cell.get("outputs", [])]
+def _is_stale(cell, data):
+    """Whether the cell's stored outputs differ from the one listing `data` (compared as text/plain;
+    nbformat joins a stored list of lines)."""
+    stored = ["".join(output.get("data", {}).get("text/plain", "")) for output in cell.get("outputs", [])]
+    return stored != [data["text/plain"]]
 
 
 def _resolve(dotted, names):
@@ -96,8 +98,7 @@ def listings(notebook):
 def stale(path):
     """The names whose stored listing in the lesson at `path` differs from today's source."""
     notebook = nbformat.read(path, as_version=4)
-    return [shown for cell, shown, data in listings(notebook)
-            if _stored(cell) != [data["text/plain"]]]
+    return [shown for cell, shown, data in listings(notebook) if _is_stale(cell, data)]
 
 
 def refresh(path):
@@ -105,7 +106,7 @@ def refresh(path):
     notebook = nbformat.read(path, as_version=4)
     changed = []
     for cell, shown, data in listings(notebook):
-        if _stored(cell) != [data["text/plain"]]:
+        if _is_stale(cell, data):
             count = cell.get("execution_count")
             cell["outputs"] = [nbformat.v4.new_output("execute_result", data=data, execution_count=count)]
             changed.append(shown)
