@@ -3,7 +3,8 @@ intervals over `--test-episodes` episodes of 15 queries per class, beside the pu
 numbers, with each learner's training budget and time.
 
 Each learner is meta-trained for a CPU budget in minutes (`--minutes`, default per learner in
-recipes.omniglot.RECIPES) rather than the papers' 60,000-100,000 iterations; on the way its
+recipes.omniglot.RECIPES) or for `--iterations N`, which `--resume DIR` can spread over several
+sessions (the shipped MAML ran 26,500 of its paper's 60,000 that way); on the way its
 5-way 1-shot accuracy on 100 held-out test episodes is recorded against training seconds (the
 accuracy-vs-time curve, also kept in the checkpoint's manifest). `--from-checkpoints`
 evaluates the checkpoints shipped in data/ only.
