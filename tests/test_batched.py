@@ -111,9 +111,11 @@ def sinusoid_learners():
     }
 
 
+@pytest.mark.parametrize("groups", [1, 3])  # 3 groups of the 4 tasks: 1, 2 and 1 of them
 @pytest.mark.parametrize("name", list(sinusoid_learners()))
-def test_xla_meta_gradient_equals_vectorized_and_loop(name):
+def test_xla_meta_gradient_equals_vectorized_and_loop(name, groups):
     learner = sinusoid_learners()[name]
+    learner.task_groups = groups
     assert learner.xla_unsupported() is None
     episode = Sinusoid(seed=6, dtype="float64").sample(4, K=5, Q=7)
     results = {mode: learner.meta_gradient(episode, mode) for mode in ("xla", "vectorized", "loop")}
@@ -127,6 +129,7 @@ def test_xla_meta_gradient_equals_vectorized_and_loop(name):
 def test_xla_conv4_meta_gradient_equals_vectorized():
     keras.utils.set_random_seed(0)
     learner = MAML(conv4(ways=3, filters=3, image_size=8, dtype="float64"), alpha=0.3, loss=cross_entropy)
+    learner.task_groups = 2
     episode = small_episode()
     (xla_loss, xla), (loss, vectorized) = (learner.meta_gradient(episode, m) for m in ("xla", "vectorized"))
     assert xla_loss == pytest.approx(loss, rel=1e-12)

@@ -100,9 +100,10 @@ def test_throughput_rows(tmp_path):
 @pytest.mark.slow
 def test_conv4_rows(tmp_path):
     out = tmp_path / "rows.json"
-    bench.main(["conv4", "--learners", "FOMAML", "--seconds", "0.5", "--json", str(out)])
+    bench.main(["conv4", "--learners", "FOMAML", "--seconds", "0.5", "--groups", "2", "--json", str(out)])
     rows = json.loads(out.read_text())
-    assert [(r["learner"], r["path"]) for r in rows] == [("FOMAML", "xla"), ("FOMAML", "vectorized")]
+    assert [(r["learner"], r["path"]) for r in rows] == [("FOMAML", "xla, 2 task groups"),
+                                                          ("FOMAML", "vectorized")]
     assert all(r["ms_per_iteration"] > 0 and r["compile_seconds"] > 0 for r in rows)
 
 

@@ -2,8 +2,11 @@
 meta-batch 32, alpha 0.4, 1 inner step; the recipe's learner, second and first order) on each
 path: "xla", "vectorized" and, with --loop, the eager per-task loop. Random images of Omniglot's
 28 x 28 x 1 shape: the arithmetic is what is timed, and the peers in ../shared/peers time the same.
-`compile_seconds` is the first call's time. The arithmetic floor: a second-order iteration is
-about 10 GFLOP, 45-85 ms at the 120-240 GFLOP/s float32 matmul reaches on a 2-core laptop.
+`compile_seconds` is the first call's time. The xla path is timed with the tasks in 1 and in 2
+independent groups (`--groups`, Learner.task_groups): XLA's CPU runtime runs independent groups at
+the same time, while one batched computation keeps about one core busy. The arithmetic floor: a
+second-order iteration is about 10 GFLOP, 45-85 ms at the 120-240 GFLOP/s float32 matmul reaches
+on a 2-core laptop.
 """
 
 import numpy as np
@@ -23,6 +26,9 @@ def add_arguments(parser):
     parser.add_argument("--seconds", type=float, default=20.0, help="timing budget per compiled path")
     parser.add_argument("--loop", action="store_true", help="also time the eager per-task loop (about 2 s "
                         "per iteration)")
+    parser.add_argument("--groups", type=lambda text: tuple(int(g) for g in text.split(",")), default=(1, 2),
+                        help="time the xla path with each of these numbers of task groups "
+                             "(Learner.task_groups; default 1,2)")
 
 
 def random_episodes(count, seed):
@@ -42,7 +48,7 @@ def run(args):
     for name in filter(lambda n: wanted(n, args), LEARNERS):
         learner = recipes.learner(name, ways=WAYS, seed=args.seed)
         for path, rate, compile_seconds in time_paths(learner, episodes, args.seconds,
-                                                      args.seconds if args.loop else None):
+                                                      args.seconds if args.loop else None, args.groups):
             rows.append({"workload": f"conv4 {name}, {WAYS}-way, K = Q = 1, meta-batch {META_BATCH}",
                          "learner": name, "path": path, "ms_per_iteration": round(1000 / rate, 1),
                          "compile_seconds": None if compile_seconds is None else round(compile_seconds, 2)})

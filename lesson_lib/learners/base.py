@@ -38,6 +38,8 @@ toward the adapted weights instead. `SGDAdaptation` is the one place for "adapts
 
 import copy
 import functools
+import itertools
+import os
 import re
 import warnings
 
@@ -48,6 +50,11 @@ import tensorflow as tf
 from .. import batched, checks
 from ..functional import FunctionalModel, cross_entropy, mse, sgd_path
 from ..i18n import N_, _
+
+
+def usable_cores():
+    """CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def as_tensors(episode, dtype):
@@ -113,6 +120,7 @@ class Learner:
     batches_tasks = False  # task_loss adds up loss_fn terms of self.f: it can take all tasks at once
     # (declared by the class that defines task_loss: a subclass redefining it must declare it again)
     PATHS = ("xla", "vectorized")
+    task_groups = None  # the "xla" path's independent groups of tasks (None: one per usable core)
 
     def __init__(self, model, *, loss=mse):
         self.f = FunctionalModel(model)
@@ -283,13 +291,30 @@ class Learner:
         return self.meta_loss_and_gradient(sx, sy, qx, qy, vectorized)
 
     def batched_loss_and_gradient(self, sx, sy, qx, qy):
-        """The meta-loss and its gradient as `meta_loss_and_gradient` computes them, with every
-        task at once: `task_loss` runs once on [T, ...] arrays, with theta repeated T times and
-        self.f replaced by the same model with a task axis (batched.BatchedModel). Its loss_fn
-        is T times the loss over all tasks' points, a mean (MEAN_LOSSES), so it is the sum of the
-        tasks' own losses and each task's inner gradient is that task's own; the result is
-        divided by T again. Meta-parameters that are not the model's weights (learned step
-        sizes) are shared by all tasks, as they are."""
+        """The meta-loss and its gradient as `meta_loss_and_gradient` computes them, with the
+        tasks batched (`group_loss_and_gradient`) in `task_groups` groups of consecutive tasks,
+        each an independent computation: the meta-loss is the mean over tasks, so it and its
+        gradient are the groups' own, weighted by their share of the tasks. XLA's CPU runtime
+        runs independent computations at the same time, while one batched computation keeps
+        about one core busy: conv4 MAML (32 tasks, 2 cores) takes about 250 ms per iteration in
+        2 groups against 400 in one (`bench conv4 --groups`)."""
+        T = sx.shape[0]
+        bounds = np.linspace(0, T, min(T, self.task_groups or usable_cores()) + 1).round().astype(int)
+        groups = list(itertools.pairwise(bounds))
+        shares = [float(b - a) / T for a, b in groups]
+        each = [self.group_loss_and_gradient(sx[a:b], sy[a:b], qx[a:b], qy[a:b]) for a, b in groups]
+        losses, grads = zip(*each, strict=True)
+        weigh = lambda values: tf.add_n([share * v for share, v in zip(shares, values, strict=True)])  # noqa: E731
+        return weigh(losses), [weigh(group) for group in zip(*grads, strict=True)]
+
+    def group_loss_and_gradient(self, sx, sy, qx, qy):
+        """The meta-loss over a group of tasks and its gradient, every task at once: `task_loss`
+        runs once on [T, ...] arrays, with theta repeated T times and self.f replaced by the
+        same model with a task axis (batched.BatchedModel). Its loss_fn is T times the loss
+        over all tasks' points, a mean (MEAN_LOSSES), so it is the sum of the tasks' own losses
+        and each task's inner gradient is that task's own; the result is divided by T again.
+        Meta-parameters that are not the model's weights (learned step sizes) are shared by all
+        tasks, as they are."""
         params = self.params()
         T, n = sx.shape[0], len(self.f.variables)
         each_task = copy.copy(self)
