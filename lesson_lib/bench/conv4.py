@@ -13,8 +13,9 @@ import numpy as np
 
 from ..recipes import omniglot as recipes
 from ..tasks import Episode
+from . import op_profile
 from .options import wanted
-from .table import Table
+from .table import Table, print_table
 from .throughput import time_paths
 
 HELP = "conv4 (Omniglot) MAML: ms per meta-iteration on each path"
@@ -29,6 +30,9 @@ def add_arguments(parser):
     parser.add_argument("--groups", type=lambda text: tuple(int(g) for g in text.split(",")), default=(1, 2),
                         help="time the xla path with each of these numbers of task groups "
                              "(Learner.task_groups; default 1,2)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also trace N iterations of each path with TensorFlow's profiler and print "
+                             "where the time goes (bench.op_profile); the rows get it as `profile`")
 
 
 def random_episodes(count, seed):
@@ -53,4 +57,21 @@ def run(args):
                          "learner": name, "path": path, "ms_per_iteration": round(1000 / rate, 1),
                          "compile_seconds": None if compile_seconds is None else round(compile_seconds, 2)})
             table.row(rows[-1])
+        if args.profile:
+            for groups in args.groups:
+                rows.append(profiled(learner, "xla", groups, episodes, args.profile))
+            rows.append(profiled(learner, "vectorized", None, episodes, args.profile))
     return rows
+
+
+def profiled(learner, path, groups, episodes, iterations):
+    """A row saying where the time of `iterations` steps of `learner` on `path` goes, printed."""
+    learner.task_groups, learner.path = groups, path
+    kinds, wall_ms, busy = op_profile.profile(learner.meta_step, episodes, iterations)
+    label = path if groups is None else f"xla, {groups} task groups"
+    print_table(kinds[:12], [("kind", "kind"), ("ms / iteration", "ms_per_iteration"),
+                             ("share", lambda r: f"{100 * r['share']:.1f}%")],
+                title=f"{learner.name}, {label}, traced: {wall_ms:.0f} ms per iteration, "
+                      f"{busy:.2f} cores busy")
+    traced = {"wall_ms": round(wall_ms, 1), "cores_busy": round(busy, 2), "kinds": kinds}
+    return {"learner": learner.name, "path": label, "profile": traced}
