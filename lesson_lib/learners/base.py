@@ -25,8 +25,9 @@ The base class vectorises them over tasks with `tf.vectorized_map` and compiles 
 `tf.function` (mode "vectorized"); mode "loop" runs the same code eagerly, task by task.
 Learners whose `task_loss` only adds up `loss_fn` terms of `self.f`'s outputs (`batches_tasks`:
 MAML, FOMAML, Meta-SGD, MAML++) also run it once for all tasks with a model that carries a task
-axis (`batched.BatchedModel`), the whole step compiled by XLA (path "xla"): the same
-meta-gradient, 1.3-1.7x faster, after a compile of 2-20 s instead of 1-10 s. `meta_train` takes it
+axis (`batched.BatchedModel`), the whole step compiled by XLA (path "xla"), in one independent
+group of tasks per core (`task_groups`): the same meta-gradient, 1.3-3x faster, after a compile
+of 2-35 s instead of 1-10 s. `meta_train` takes it
 for long runs (path="auto"); if the model's layers do not allow it, or XLA fails to compile it,
 the "vectorized" path runs and `path_note` says why.
 
