@@ -16,7 +16,7 @@ from ..tasks import Episode
 from . import op_profile
 from .options import wanted
 from .table import Table, print_table
-from .throughput import time_paths
+from .throughput import compiled_paths, path_label, time_paths
 
 HELP = "conv4 (Omniglot) MAML: ms per meta-iteration on each path"
 META_BATCH, WAYS, SIZE = 32, 5, 28
@@ -58,9 +58,8 @@ def run(args):
                          "compile_seconds": None if compile_seconds is None else round(compile_seconds, 2)})
             table.row(rows[-1])
         if args.profile:
-            for groups in args.groups:
-                rows.append(profiled(learner, "xla", groups, episodes, args.profile))
-            rows.append(profiled(learner, "vectorized", None, episodes, args.profile))
+            rows += [profiled(learner, path, groups, episodes, args.profile)
+                     for path, groups in compiled_paths(learner, args.groups)]
     return rows
 
 
@@ -68,7 +67,7 @@ def profiled(learner, path, groups, episodes, iterations):
     """A row saying where the time of `iterations` steps of `learner` on `path` goes, printed."""
     learner.task_groups, learner.path = groups, path
     kinds, wall_ms, busy = op_profile.profile(learner.meta_step, episodes, iterations)
-    label = path if groups is None else f"xla, {groups} task groups"
+    label = path_label(path, groups, META_BATCH)
     print_table(kinds[:12], [("kind", "kind"), ("ms / iteration", "ms_per_iteration"),
                              ("share", lambda r: f"{100 * r['share']:.1f}%")],
                 title=f"{learner.name}, {label}, traced: {wall_ms:.0f} ms per iteration, "

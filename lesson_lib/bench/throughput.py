@@ -34,6 +34,22 @@ def its_per_second(step, episodes, seconds):
     return done / (time.perf_counter() - start)
 
 
+def compiled_paths(learner, task_groups=(None,)):
+    """[(path, task groups)] of `learner`'s compiled paths: xla once per value of `task_groups`
+    (Learner.task_groups; None its default) when the learner supports it, then vectorized."""
+    xla = [] if learner.xla_unsupported() else [("xla", groups) for groups in task_groups]
+    return xla + [("vectorized", None)]
+
+
+def path_label(path, groups, tasks):
+    """How a bench names `path` run with `groups` task groups (None: the default, unnamed) on
+    meta-batches of `tasks` tasks: "xla, 2 task groups"."""
+    if path != "xla" or groups is None:
+        return path
+    groups = min(tasks, groups)
+    return f"xla, {groups} task group{'s' if groups > 1 else ''}"
+
+
 def time_paths(learner, episodes, seconds, loop_seconds=None, task_groups=(None,)):
     """[(path, iterations per second, compile seconds or None)] for each path `learner` has:
     its compiled paths (xla when it supports it, once per value of `task_groups`, which sets
@@ -44,17 +60,17 @@ def time_paths(learner, episodes, seconds, loop_seconds=None, task_groups=(None,
     the learner on its own default path, with the meta-parameters the last path left."""
     default, default_groups = learner.path, learner.task_groups
     initial = [v.numpy() for v in learner.meta_parameters]
-    restart = lambda: [v.assign(value) for v, value in zip(learner.meta_parameters, initial, strict=True)]  # noqa: E731
-    paths = ([("xla", groups) for groups in task_groups] if not learner.xla_unsupported() else []) + [
-        ("vectorized", None)]
+
+    def restart():
+        for variable, value in zip(learner.meta_parameters, initial, strict=True):
+            variable.assign(value)
+
     results = []
-    for path, groups in paths:
+    for path, groups in compiled_paths(learner, task_groups):
         learner.task_groups = groups
         learner.path = path  # traced anew
         restart()
-        label = path
-        if path == "xla" and groups is not None:
-            label = f"xla, {min(len(episodes[0].support_x), groups)} task group{'s' if groups > 1 else ''}"
+        label = path_label(path, groups, len(episodes[0].support_x))
         start = time.perf_counter()
         learner.meta_step(episodes[0])
         compile_seconds = time.perf_counter() - start
