@@ -67,8 +67,9 @@ def sgd_step(weights, grads, alpha):
     return [w - a * g for w, a, g in zip(weights, alphas, grads, strict=True)]
 
 
-def sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order=True):
-    """Yield phi_0 = theta, phi_1, ..., phi_steps: `steps` SGD steps on the loss at (x, y).
+def sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order=True, batch=None):
+    """Yield phi_0 = theta, phi_1, ..., phi_steps: `steps` SGD steps on the loss at (x, y), each
+    on the minibatch of `batch` rows that `minibatch` gives (None: all of them).
 
     alpha is the step size, or a function t -> the step sizes of inner step t (0-based), one per
     weight: learned step sizes (Meta-SGD, MAML++, Lesson 9). With `second_order=True` each step
@@ -78,26 +79,52 @@ def sgd_path(f, theta, x, y, steps, alpha, loss_fn, second_order=True):
     phi = list(theta)
     yield phi
     for t in range(steps):
-        _loss, grads = loss_and_gradient(f, phi, x, y, loss_fn)
+        _loss, grads = loss_and_gradient(f, phi, *minibatch(x, y, t, batch), loss_fn)
         if not second_order:
             grads = [tf.stop_gradient(g) for g in grads]
         phi = sgd_step(phi, grads, alpha(t) if callable(alpha) else alpha)
         yield phi
 
 
-def adam_path(f, theta, x, y, steps, alpha, loss_fn, beta1=0.0, beta2=0.999, epsilon=1e-8):
-    """Like sgd_path with Adam steps (Reptile's inner optimizer, beta1 = 0 as in its code).
-    Gradients are treated as constants (first order)."""
+def minibatch(x, y, t, batch):
+    """The rows of (x, y) that inner step t (0-based) uses: all of them when `batch` is None or
+    at least their number S; otherwise the S rows cut into stride = S // batch interleaved
+    minibatches, rows j, j + stride, j + 2 stride, ... with j = t mod stride, taken in turn (one
+    pass over the support set every `stride` steps). Support sets are class-major (each class's
+    K examples together), so every minibatch holds about batch / N examples of each class:
+    5-way 10-shot with batch 10 gives 5 minibatches of 2 drawings of each class (Reptile's code
+    draws its minibatches of 10 at random, without replacement)."""
+    rows = x.shape[0]
+    if batch is None or rows is None or batch >= rows:
+        return x, y
+    stride = rows // batch
+    return x[t % stride::stride], y[t % stride::stride]
+
+
+def adam_states(f, theta, x, y, steps, alpha, loss_fn, v=None, t=0, beta1=0.0, beta2=0.999, epsilon=1e-8,
+                batch=None):
+    """Yield (phi, v) after 0..steps Adam steps (Reptile's inner optimizer, beta1 = 0 as in its
+    code), each on the minibatch of `batch` rows that `minibatch` gives (None: all of them); v is
+    Adam's second-moment estimate. The steps start from second moments `v` (None: zeros) and step
+    count `t` (0: a fresh optimizer; more: one carried over from earlier tasks). Gradients are
+    treated as constants (first order)."""
     phi = list(theta)
     m = [tf.zeros_like(p) for p in phi]
-    v = [tf.zeros_like(p) for p in phi]
-    yield phi
-    for t in range(1, steps + 1):
-        grads = [tf.stop_gradient(g) for g in loss_and_gradient(f, phi, x, y, loss_fn)[1]]
+    v = [tf.zeros_like(p) for p in phi] if v is None else list(v)
+    yield phi, v
+    for s in range(1, steps + 1):
+        _loss, grads = loss_and_gradient(f, phi, *minibatch(x, y, s - 1, batch), loss_fn)
+        grads = [tf.stop_gradient(g) for g in grads]
         m = [beta1 * a + (1 - beta1) * g for a, g in zip(m, grads, strict=True)]
         v = [beta2 * b + (1 - beta2) * tf.square(g) for b, g in zip(v, grads, strict=True)]
-        scale = alpha * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
+        scale = alpha * (1 - beta2 ** (t + s)) ** 0.5 / (1 - beta1 ** (t + s))
         phi = [p - scale * a / (tf.sqrt(b) + epsilon) for p, a, b in zip(phi, m, v, strict=True)]
+        yield phi, v
+
+
+def adam_path(f, theta, x, y, steps, alpha, loss_fn, **adam):
+    """Yield phi_0 = theta, phi_1, ..., phi_steps of `adam_states` (same options)."""
+    for phi, _v in adam_states(f, theta, x, y, steps, alpha, loss_fn, **adam):
         yield phi
 
 

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from lesson_lib import checkpoints
 from lesson_lib.learners import MAML
 from lesson_lib.models import mlp
 from lesson_lib.omniglot_playground import OmniglotPlayground
@@ -22,6 +23,20 @@ def test_omniglot_load_applies_the_test_time_steps():
         learner, manifest = omniglot.load(name)
         assert learner.inner_steps == manifest["test_steps"] == tested, name
         assert manifest["hyperparameters"]["inner_steps"] == trained  # what it was meta-trained with
+
+
+def test_omniglot_load_builds_the_learner_its_manifest_records(tmp_path):
+    """The recipe's Reptile carries its inner Adam state; a checkpoint made with it reset (the
+    shipped one) loads into a learner built that way, and a carried one into a carried one,
+    also when narrowed to fewer ways."""
+    assert omniglot.learner("Reptile").adam_state == "carried"
+    shipped, manifest = omniglot.load("Reptile")
+    assert manifest["hyperparameters"]["adam_state"] == shipped.adam_state == "reset"
+    assert omniglot.with_ways(shipped, 3).adam_state == "reset"
+    carried = omniglot.learner("Reptile")
+    checkpoints.save(tmp_path / omniglot.checkpoint_name("Reptile"), carried, test_steps=10)
+    loaded, _manifest = omniglot.load("Reptile", tmp_path)
+    assert loaded.adam_state == "carried" and omniglot.with_ways(loaded, 3).adam_state == "carried"
 
 
 def test_omniglot_playground_opens_each_learner_at_its_test_time_steps(fake_images):

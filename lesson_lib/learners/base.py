@@ -173,6 +173,12 @@ class Learner:
         return {}
 
     @property
+    def state_options(self):
+        """The constructor options that shape `get_state()` (Reptile's carried Adam state adds
+        weights): a learner rebuilt for a saved state must be built with them."""
+        return {}
+
+    @property
     def fixed_ways(self):
         """How many outputs (classes) the meta-trained model fixes: the width of its last layer.
         None for learners that build their outputs per task (ProtoNet's prototypes, the

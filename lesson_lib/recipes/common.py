@@ -59,7 +59,8 @@ def narrowed(trained, ways, build):
     if not 2 <= ways <= trained.fixed_ways:
         raise ValueError(_("ways must be in [2, {outputs}] for {name} (its head has {outputs} outputs), got "
                            "{ways}", outputs=trained.fixed_ways, name=trained.name, ways=ways))
-    narrow = build(trained.name, ways=ways, alpha=trained.alpha, inner_steps=trained.inner_steps)
+    narrow = build(trained.name, ways=ways, alpha=trained.alpha, inner_steps=trained.inner_steps,
+                   **trained.state_options)
     state = {key: value[..., :ways] if value.shape != target.shape else value
              for (key, value), target in zip(trained.get_state().items(), narrow.get_state().values(),
                                              strict=True)}
