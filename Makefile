@@ -25,7 +25,7 @@ export LESSON_LIB_LANG
 ZH := $(filter zh,$(LESSON_LIB_LANG))
 LESSONS := $(if $(ZH),notebooks/zh,notebooks)
 
-.PHONY: lab voila test test-fast student bench clean gl
+.PHONY: lab voila test test-fast student bench clean gl hub hub-install
 
 # Debian packages, listed in apt.txt (Binder installs them from there): Lesson 13 draws the robot arm
 # with MuJoCo offscreen (EGL, or OSMesa with MUJOCO_GL=osmesa) and needs the GL libraries; the Chinese
@@ -64,6 +64,15 @@ lab: $(VENV)/.lab-installed gl $(if $(ZH),$(VENV)/.zh-installed)
 	$(if $(ZH),JUPYTERLAB_SETTINGS_DIR=$(abspath $(VENV)/lab-settings-zh)) $(BIN)/jupyter lab \
 		--ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(LESSONS) $(ROOT_FLAG) $(LAB_FLAGS)
 
+# A class on one server (as root): `make hub-install`, `deploy/add_students.sh student 30`, `make hub`.
+KIT_HUB_DIR ?= /opt/meta-learning-kit
+hub-install:
+	deploy/install.sh $(KIT_HUB_DIR)
+
+hub:
+	cd $(KIT_HUB_DIR)/state && KIT_HUB_DIR=$(KIT_HUB_DIR) $(KIT_HUB_DIR)/venv/bin/jupyterhub \
+		-f $(KIT_HUB_DIR)/kit/deploy/jupyterhub_config.py
+
 voila: $(VENV)/.lab-installed gl
 	$(BIN)/voila $(LESSONS) --Voila.ip=127.0.0.1 --token $(VOILA_FLAGS)
 
@@ -73,7 +82,7 @@ test: $(VENV)/.test-installed gl
 
 test-fast: $(VENV)/.test-installed gl
 	$(BIN)/python -m ruff check .
-	$(BIN)/python -m pytest -m "not slow and not notebooks and not browser" tests
+	$(BIN)/python -m pytest -m "not slow and not notebooks and not browser and not hub" tests
 
 # The student edition (exercise stubs instead of solutions, no outputs) for a teacher to hand out.
 # With LESSON_LIB_LANG=zh, the Chinese lessons' student edition goes to student/zh.

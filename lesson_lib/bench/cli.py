@@ -11,6 +11,7 @@ from . import (
     ablation,
     conv4,
     costs,
+    hub,
     language,
     metaworld,
     navigation,
@@ -27,7 +28,7 @@ COMMANDS = {"sinusoid": sinusoid, "omniglot": omniglot, "throughput": throughput
             "costs": costs,
             "widgets": widgets, "notebooks": notebooks, "tasks_needed": tasks_needed,
             "ablation": ablation, "language": language, "rollouts": rollouts,
-            "navigation": navigation, "metaworld": metaworld}
+            "navigation": navigation, "metaworld": metaworld, "hub": hub}
 
 
 def main(argv=None):
