@@ -73,12 +73,22 @@ def adaptation_curve(learner, episode, steps, **adapt_kwargs):
     return Curve(mean, ci95, per_task)
 
 
-def accuracy_curve(learner, episode, steps, **adapt_kwargs):
+def _in_parts(episode, tasks_per_call):
+    """The episode as consecutive episodes of `tasks_per_call` tasks (None: one, all of them)."""
+    size = (episode.num_tasks if tasks_per_call is None
+            else checks.integer("tasks_per_call", tasks_per_call, 1))
+    return [episode.tasks(slice(start, start + size)) for start in range(0, episode.num_tasks, size)]
+
+
+def accuracy_curve(learner, episode, steps, tasks_per_call=None, **adapt_kwargs):
     """Query accuracy (fraction of queries whose largest logit is the true class) after
-    0..steps adaptation steps, averaged over the episode's tasks (Lesson 7)."""
+    0..steps adaptation steps, averaged over the episode's tasks (Lesson 7). `tasks_per_call`
+    as in `accuracy`."""
     checks.integer("steps", steps, 0)
-    logits = learner.prediction_path(episode, episode.query_x, steps, **adapt_kwargs)  # [T, S+1, Q, N]
-    per_task = (logits.argmax(-1) == episode.query_y.argmax(-1)[:, None]).mean(axis=-1)
+    per_task = np.concatenate([
+        (learner.prediction_path(part, part.query_x, steps, **adapt_kwargs).argmax(-1)  # [T, S+1, Q]
+         == part.query_y.argmax(-1)[:, None]).mean(axis=-1)
+        for part in _in_parts(episode, tasks_per_call)])
     mean, ci95 = mean_ci95(per_task)
     return Curve(mean, ci95, per_task)
 
@@ -89,13 +99,9 @@ def accuracy(learner, episode, steps, tasks_per_call=None, **adapt_kwargs):
     adapts that many tasks at a time (memory: MAML keeps adapted weights for every task of a
     call) instead of all at once; the result is the same."""
     checks.integer("steps", steps, 0)
-    size = (episode.num_tasks if tasks_per_call is None
-            else checks.integer("tasks_per_call", tasks_per_call, 1))
-    per_task = []
-    for start in range(0, episode.num_tasks, size):
-        part = episode.tasks(slice(start, start + size))
-        logits = learner.predict(part, part.query_x, steps, **adapt_kwargs)  # [T, Q, N]
-        per_task.append((logits.argmax(-1) == part.query_y.argmax(-1)).mean(axis=-1))
+    per_task = [(learner.predict(part, part.query_x, steps, **adapt_kwargs).argmax(-1)  # [T, Q]
+                 == part.query_y.argmax(-1)).mean(axis=-1)
+                for part in _in_parts(episode, tasks_per_call)]
     mean, ci95 = mean_ci95(np.concatenate(per_task))
     return float(mean), float(ci95)
 

@@ -92,3 +92,18 @@ def test_accuracy_in_chunks_of_tasks_is_the_same():
         assert accuracy(learner, episode, 0, tasks_per_call=size) == pytest.approx(whole, abs=1e-12)
     with pytest.raises(ValueError, match="tasks_per_call"):
         accuracy(learner, episode, 0, tasks_per_call=0)
+
+
+def test_accuracy_curve_in_chunks_of_tasks_is_the_same():
+    from lesson_lib.evaluation import accuracy_curve
+    from lesson_lib.recipes import language
+
+    episode = language.test_tasks(seed=4, ways=3).sample(8, K=2, Q=3)
+    learner = language.learner("MAML", ways=3, alpha=1.0)
+    whole = accuracy_curve(learner, episode, 2)
+    assert whole.per_task.shape == (8, 3) and whole.mean[2] != whole.mean[0]  # steps change predictions
+    for size in (1, 3, 8):
+        part = accuracy_curve(learner, episode, 2, tasks_per_call=size)
+        np.testing.assert_allclose(part.per_task, whole.per_task, atol=1e-12)
+    with pytest.raises(ValueError, match="tasks_per_call"):
+        accuracy_curve(learner, episode, 2, tasks_per_call=0)

@@ -19,8 +19,12 @@ training languages, testing the 8 others. Budgets are CPU minutes on a 2-core la
   accuracy falls (77.7 -> 63.6% over 10 steps on 60 test tasks; alpha 10 reaches chance by step 5,
   alpha 3 falls on training-language tasks as on test ones), while alpha 1 and 0.3 both settle at
   the same accuracy;
-- ProtoNet: 19-way 1-shot training episodes with 15 queries (more ways than the test's 5, as
-  its paper does);
+- ProtoNet: 600 meta-iterations of 19-way 1-shot training episodes with 15 queries (more ways than
+  the test's 5, as its paper does), every training language enciphered afresh in every task, as
+  the in-context learner's are. The cipher trades 1-shot for 5-shot accuracy: on the 1,000 test
+  episodes per K, 600 iterations scored 60.7 / 79.8% (1 / 5-shot) without it and 58.1 / 81.2% with
+  it; only the latter's 5-shot interval is more than 2 points above the n-gram baseline's (77.1).
+  Each run takes about 2 minutes;
 - in-context: a 2-block transformer started as a reader of the support set (learners.in_context)
   whose tokens carry the MLP's 64 learned features and whose attention also compares the n-gram
   features (compare=4096), 3,000 meta-iterations of 19-way 1-shot tasks at beta 1e-3, every
@@ -59,13 +63,14 @@ TEST_SHOTS = (1, 5)
 TEST_QUERIES = 15  # query texts per language in test episodes
 WORDS = 3  # words per example (1: the hard setting)
 NGRAM_BUCKETS = 4096  # hashed character 1-3-gram features of the encoder (text_models.HashedNGrams)
-CIPHER = {"in-context": 1.0}  # meta-augmentation in training: the probability a language is enciphered
+# meta-augmentation in training: the probability a training language is enciphered
+CIPHER = {"in-context": 1.0, "ProtoNet": 1.0}
 
 RECIPES = {
     "MAML": Recipe(meta_batch=8, ways=5, K=1, Q=5, test_steps=10, test_alpha=1.0, minutes=3, eval_every=100),
     "FOMAML": Recipe(meta_batch=8, ways=5, K=1, Q=5, test_steps=10, test_alpha=1.0, minutes=3,
                      eval_every=100),
-    "ProtoNet": Recipe(meta_batch=4, ways=19, K=1, Q=15, test_steps=0, minutes=4, eval_every=50),
+    "ProtoNet": Recipe(meta_batch=4, ways=19, K=1, Q=15, test_steps=0, iterations=600, eval_every=50),
     "in-context": Recipe(meta_batch=8, ways=19, K=1, Q=5, test_steps=0, iterations=3000, eval_every=100),
     "fine-tuned": Recipe(meta_batch=1, ways=19, K=5, Q=5, test_steps=50, minutes=2, eval_every=200),
 }
