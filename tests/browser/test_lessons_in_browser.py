@@ -522,6 +522,23 @@ def test_student_edition_in_jupyterlab(lesson, lab, editions, app_pages, browser
         lab.shut_down_kernels()
 
 
+def run_command(page, command, args, timeout=60_000):
+    """Runs a JupyterLab command in the page and waits until it has finished.
+
+    The command's promise is held by `window` while it runs and the wait polls a flag: Chromium
+    tracks a promise that page.evaluate awaits only weakly and may collect one that nothing else
+    holds, which fails the evaluate with 'Resulting promise was garbage collected' (met in CI)."""
+    page.evaluate("""([command, args]) => {
+        const state = window.__kitCommand = {done: false, error: null};
+        state.promise = window.jupyterapp.commands.execute(command, args).then(
+            () => { state.done = true; },
+            error => { state.error = String(error); state.done = true; });
+    }""", [command, args])
+    page.wait_for_function("() => window.__kitCommand.done", timeout=timeout)
+    error = page.evaluate("() => window.__kitCommand.error")
+    assert error is None, f"JupyterLab's command {command} failed: {error}"
+
+
 @pytest.fixture(scope="session")
 def teacher_page(lab, browser):
     """One JupyterLab page for the teacher's edition; each test opens a lesson in it without a kernel."""
@@ -546,9 +563,8 @@ def test_solutions_collapsed_in_jupyterlab(lesson, editions, teacher_page, artif
     try:
         assert len(exercise_cells(opened)) == len(exercise_cells(lesson))
         no_kernel = {"shouldStart": False, "shouldReuse": False}
-        page.evaluate("""([path, kernelPreference]) => window.jupyterapp.commands
-                             .execute('docmanager:open', {path, factory: 'Notebook', kernelPreference})
-                             .then(() => null)""", [f"{editions.teacher}/{key(lesson)}", no_kernel])
+        run_command(page, "docmanager:open", {"path": f"{editions.teacher}/{key(lesson)}",
+                                              "factory": "Notebook", "kernelPreference": no_kernel})
         notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
         page.wait_for_function("([nb, n]) => nb.querySelectorAll('.jp-Cell').length === n",
                                arg=[notebook.element_handle(), len(cells(opened))])
