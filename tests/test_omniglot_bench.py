@@ -3,6 +3,7 @@ shipped Omniglot checkpoints scored on a fixed set of test episodes against the 
 own measurement (data/omniglot_results.json)."""
 
 import json
+import math
 
 import pytest
 
@@ -61,5 +62,6 @@ def test_shipped_checkpoint_accuracy(name, fixed_episodes):
 def test_budget_estimate_inverts_a_power_law():
     curve = [(i, s, 1 - 0.5 * s ** -0.5) for i, s in enumerate([60, 120, 240, 480, 960, 1920])]
     assert minutes_to_reach(curve, 1 - 0.5 * 3600 ** -0.5) == pytest.approx(60)
-    assert minutes_to_reach([(i, 60 * i + 60, 0.9) for i in range(6)], 0.95) is None  # not improving
+    assert minutes_to_reach([(i, 60 * i + 60, 0.9) for i in range(6)], 0.95) == math.inf  # not improving
     assert minutes_to_reach(curve[:3], 0.99) is None  # too short to fit
+    assert minutes_to_reach([], 0.99) is None  # no tracking evaluation yet

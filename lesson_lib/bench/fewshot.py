@@ -106,14 +106,14 @@ def print_rows(rows, title):
 def minutes_to_reach(curve, accuracy):
     """A rough guide to the budget a learner would need: fit error = c * seconds^(-a) to the
     later half of its accuracy-vs-time curve (least squares in log-log) and solve for the
-    error 1 - accuracy. None when the curve is too short or not improving."""
-    points = np.array([(s, 1 - a) for _, s, a in curve if s > 0 and a < 1], dtype=float)
+    error 1 - accuracy. None when the curve is too short to fit; inf when it is not improving."""
+    points = np.array([(s, 1 - a) for _, s, a in curve if s > 0 and a < 1], dtype=float).reshape(-1, 2)
     points = points[len(points) // 2:]
     if len(points) < 3:
         return None
     slope, intercept = np.polyfit(np.log(points[:, 0]), np.log(points[:, 1]), 1)
     exponent = (math.log(1 - accuracy) - intercept) / slope if slope < -1e-3 else math.inf
-    return math.exp(exponent) / 60 if exponent < 50 else None  # e^50 s: never, in practice
+    return math.exp(exponent) / 60 if exponent < 50 else math.inf  # e^50 s: never, in practice
 
 
 def print_curves(recipes, curves):
@@ -126,8 +126,12 @@ def print_curves(recipes, curves):
         print(f"- {name}: {points}")
         paper = recipes.PAPER.get(name, {}).get(1)
         guess = minutes_to_reach(curve, paper / 100) if paper else None
-        if guess is not None and guess < 60_000:
+        if not paper:
+            continue
+        if guess is None:
+            print(f"  {len(curve)} tracking evaluations: too few to extrapolate to the paper's {paper}%")
+        elif guess < 60_000:
             print(f"  a power law fitted to its later half reaches the paper's {paper}% after about "
                   f"{guess / 60:.1f} hours of this CPU (a rough guide)")
-        elif paper:
+        else:
             print(f"  at the rate of its later half it would not reach the paper's {paper}% in 1,000 hours")
