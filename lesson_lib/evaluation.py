@@ -194,13 +194,13 @@ def latency_ms(learner, episode, steps, alpha=None, repeats=20, warmup=3):
     return _interleaved(calls, repeats, warmup, 0)[learner.name].median
 
 
-def one_query_at_a_time(learner, episode, steps, queries=None):
+def one_query_at_a_time(learner, episode, steps, queries=None, **adapt_kwargs):
     """Query accuracy of each task [T] when every query is classified on its own, batched with
     the task's support set only (the non-transductive protocol of the Reptile code): batch norm
     then never sees the other queries' statistics. Adaptation uses the support set as usual.
 
     queries: indices of the query examples to classify (default all of them); each one costs
-    a separate adaptation, so a subset keeps this cheap."""
+    a separate adaptation, so a subset keeps this cheap. adapt_kwargs: as for `predict` (alpha)."""
     checks.integer("steps", steps, 0)
     T, M = episode.query_x.shape[:2]
     picked = np.arange(M) if queries is None else np.asarray(queries)
@@ -212,6 +212,6 @@ def one_query_at_a_time(learner, episode, steps, queries=None):
     qy = episode.query_y[:, picked].reshape(T * len(picked), 1, -1)
     alone = Episode(sx, sy, qx, qy)
     x = np.concatenate([sx, qx], axis=1)  # the support set, then the one query
-    logits = learner.predict(alone, x, steps)[:, -1]
+    logits = learner.predict(alone, x, steps, **adapt_kwargs)[:, -1]
     right = logits.argmax(-1) == qy[:, 0].argmax(-1)
     return right.reshape(T, len(picked)).mean(axis=1)

@@ -9,7 +9,7 @@ import pytest
 
 from lesson_lib import bench
 from lesson_lib.bench.fewshot import minutes_to_reach
-from lesson_lib.evaluation import accuracy
+from lesson_lib.evaluation import accuracy, one_query_at_a_time
 from lesson_lib.recipes import omniglot as recipes
 from lesson_lib.tasks import Omniglot
 
@@ -65,3 +65,21 @@ def test_budget_estimate_inverts_a_power_law():
     assert minutes_to_reach([(i, 60 * i + 60, 0.9) for i in range(6)], 0.95) == math.inf  # not improving
     assert minutes_to_reach(curve[:3], 0.99) is None  # too short to fit
     assert minutes_to_reach([], 0.99) is None  # no tracking evaluation yet
+
+
+@pytest.mark.slow
+def test_queries_alone_scores_the_first_query_of_each_class_beside_its_support_set_only():
+    """`--queries-alone 1` (Reptile's non-transductive protocol) scores queries 0, 15, 30, 45, 60 of
+    each test episode (the first of each class), each classified in a batch with the support set
+    only; a bad count fails before anything is trained."""
+    rows = bench.main(["omniglot", "--learners", "ProtoNet", "--from-checkpoints", "--test-episodes", "30",
+                       "--queries-alone", "1", "--test-steps", "0"])
+    test = Omniglot("test", ways=5, seed=10_000)  # the benchmark's test episodes for --seed 0
+    episodes = {K: test.sample(30, K, 15) for K in (1, 5)}
+    learner, _ = recipes.load("ProtoNet")
+    for row, (K, episode) in zip(rows, episodes.items(), strict=True):
+        expected = one_query_at_a_time(learner, episode, 0, queries=[0, 15, 30, 45, 60]).mean()
+        assert (row["shots"], row["accuracy"], row["queries_alone_per_class"]) == (K, round(100 * expected, 2), 1)
+    for bad in (["--queries-alone", "16"], ["--queries-alone", "0"], ["--test-steps", "-1"]):
+        with pytest.raises(SystemExit, match=bad[0]):
+            bench.main(["omniglot", "--learners", "ProtoNet", "--from-checkpoints", *bad])

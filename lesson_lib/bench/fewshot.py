@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import checkpoints
-from ..evaluation import accuracy
+from ..evaluation import accuracy, mean_ci95, one_query_at_a_time
 from ..training import DivergenceError, meta_train
 from .options import add_checkpoint_arguments
 from .table import print_table
@@ -81,18 +81,40 @@ def obtain(recipes, name, args, tracking, **loader):
     return learner, fields, notes
 
 
-def score(recipes, name, learner, fields, episodes):
-    """One row per K: accuracy (%) and its 95% half-width over the test episodes."""
+def score(recipes, name, learner, fields, episodes, steps=None, alone=None):
+    """One row per K: accuracy (%) and its 95% half-width over the test episodes, after the
+    learner's test steps (or `steps`). All queries of a task are classified in one batch (batch
+    norm sees their statistics: transductive), or with `alone` = n, the first n queries of each
+    class one at a time, each in a batch with the support set only (the Reptile code's
+    non-transductive protocol, `one_query_at_a_time`)."""
     rows = []
+    steps = fields["test_steps"] if steps is None else steps
     for K, episode in episodes.items():
-        mean, ci95 = accuracy(learner, episode, fields["test_steps"], alpha=fields.get("test_alpha"))
+        if alone is None:
+            mean, ci95 = accuracy(learner, episode, steps, alpha=fields.get("test_alpha"))
+        else:
+            mean, ci95 = mean_ci95(one_query_at_a_time(learner, episode, steps, first_of_each_class(episode, alone),
+                                                       alpha=fields.get("test_alpha")))
         rows.append({"learner": name, "ways": recipes.TEST_WAYS, "shots": K,
-                     "accuracy": round(100 * mean, 2), "ci95": round(100 * ci95, 2),
+                     "accuracy": round(100 * float(mean), 2), "ci95": round(100 * float(ci95), 2),
                      "episodes": episode.num_tasks, "train_seconds": fields["train_seconds"],
-                     "iterations": fields["iterations"], "test_steps": fields["test_steps"],
-                     "paper": recipes.PAPER.get(name, {}).get(K)})
+                     "iterations": fields["iterations"], "test_steps": steps,
+                     "paper": recipes.PAPER.get(name, {}).get(K),
+                     **({} if alone is None else {"queries_alone_per_class": alone})})
         print(f"{name} {K}-shot: {rows[-1]['accuracy']:.2f} +- {rows[-1]['ci95']:.2f}", flush=True)
     return rows
+
+
+def first_of_each_class(episode, n):
+    """Indices of the first n queries of each class in a class-major episode (Omniglot.sample)."""
+    N = episode.query_y.shape[-1]
+    per_class = episode.query_y.shape[1] // N
+    if not 1 <= n <= per_class:
+        raise ValueError(f"n must be in [1, {per_class}] (the episode's queries per class), got {n}")
+    picked = (np.arange(N)[:, None] * per_class + np.arange(n)).ravel()
+    if not (episode.query_y[:, picked].argmax(-1) == np.repeat(np.arange(N), n)).all():
+        raise ValueError("the episode's queries are not class-major: first_of_each_class cannot pick them")
+    return picked
 
 
 def print_rows(rows, title):
