@@ -79,7 +79,8 @@ def test_queries_alone_scores_the_first_query_of_each_class_beside_its_support_s
     learner, _ = recipes.load("ProtoNet")
     for row, (K, episode) in zip(rows, episodes.items(), strict=True):
         expected = one_query_at_a_time(learner, episode, 0, queries=[0, 15, 30, 45, 60]).mean()
-        assert (row["shots"], row["accuracy"], row["queries_alone_per_class"]) == (K, round(100 * expected, 2), 1)
+        assert row["shots"] == K and row["queries_alone_per_class"] == 1
+        assert row["accuracy"] == round(100 * expected, 2)
     for bad in (["--queries-alone", "16"], ["--queries-alone", "0"], ["--test-steps", "-1"]):
         with pytest.raises(SystemExit, match=bad[0]):
             bench.main(["omniglot", "--learners", "ProtoNet", "--from-checkpoints", *bad])

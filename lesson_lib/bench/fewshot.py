@@ -93,7 +93,8 @@ def score(recipes, name, learner, fields, episodes, steps=None, alone=None):
         if alone is None:
             mean, ci95 = accuracy(learner, episode, steps, alpha=fields.get("test_alpha"))
         else:
-            mean, ci95 = mean_ci95(one_query_at_a_time(learner, episode, steps, first_of_each_class(episode, alone),
+            picked = first_of_each_class(episode, alone)
+            mean, ci95 = mean_ci95(one_query_at_a_time(learner, episode, steps, picked,
                                                        alpha=fields.get("test_alpha")))
         rows.append({"learner": name, "ways": recipes.TEST_WAYS, "shots": K,
                      "accuracy": round(100 * float(mean), 2), "ci95": round(100 * float(ci95), 2),

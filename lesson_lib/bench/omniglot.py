@@ -23,7 +23,8 @@ def add_arguments(parser):
     fewshot.add_arguments(parser, DATA)
     parser.add_argument("--subset", default="full", choices=("full", "small"), help="Omniglot characters")
     parser.add_argument("--test-steps", type=int, default=None,
-                        help="adaptation steps at test (default: each learner's recipe; Reptile's code takes 50)")
+                        help="adaptation steps at test (default: each learner's recipe; Reptile's code "
+                             "takes 50)")
     parser.add_argument("--queries-alone", type=int, default=None, metavar="N",
                         help="score the first N queries of each class one at a time, each batched with the "
                              "support set only (Reptile's non-transductive protocol; its code uses 1) "
@@ -34,8 +35,8 @@ def run(args):
     if args.test_steps is not None and args.test_steps < 0:  # checked before hours of training, not after
         raise SystemExit(f"--test-steps must be 0 or more, got {args.test_steps}")
     if args.queries_alone is not None and not 1 <= args.queries_alone <= recipes.TEST_QUERIES:
-        raise SystemExit(f"--queries-alone must be in [1, {recipes.TEST_QUERIES}] (the test queries per class), "
-                         f"got {args.queries_alone}")
+        raise SystemExit(f"--queries-alone must be in [1, {recipes.TEST_QUERIES}] (the test queries per "
+                         f"class), got {args.queries_alone}")
     rows, notes, curves = [], [], {}
     test = Omniglot("test", ways=recipes.TEST_WAYS, seed=10_000 + args.seed, subset=args.subset)
     episodes = {K: test.sample(args.test_episodes, K, recipes.TEST_QUERIES) for K in recipes.TEST_SHOTS}
