@@ -26,17 +26,17 @@ def test_omniglot_load_applies_the_test_time_steps():
 
 
 def test_omniglot_load_builds_the_learner_its_manifest_records(tmp_path):
-    """The recipe's Reptile carries its inner Adam state; a checkpoint made with it reset (the
-    shipped one) loads into a learner built that way, and a carried one into a carried one,
-    also when narrowed to fewer ways."""
+    """The recipe's Reptile carries its inner Adam state, and so does the shipped checkpoint; a
+    checkpoint made with the state reset (the first shipped one) loads into a learner built that
+    way, and a carried one into a carried one, also when narrowed to fewer ways."""
     assert omniglot.learner("Reptile").adam_state == "carried"
     shipped, manifest = omniglot.load("Reptile")
-    assert manifest["hyperparameters"]["adam_state"] == shipped.adam_state == "reset"
-    assert omniglot.with_ways(shipped, 3).adam_state == "reset"
-    carried = omniglot.learner("Reptile")
-    checkpoints.save(tmp_path / omniglot.checkpoint_name("Reptile"), carried, test_steps=10)
-    loaded, _manifest = omniglot.load("Reptile", tmp_path)
-    assert loaded.adam_state == "carried" and omniglot.with_ways(loaded, 3).adam_state == "carried"
+    assert manifest["hyperparameters"]["adam_state"] == shipped.adam_state == "carried"
+    for state in ("reset", "carried"):
+        made = omniglot.learner("Reptile", adam_state=state)
+        checkpoints.save(tmp_path / state / omniglot.checkpoint_name("Reptile"), made, test_steps=10)
+        loaded, _manifest = omniglot.load("Reptile", tmp_path / state)
+        assert loaded.adam_state == omniglot.with_ways(loaded, 3).adam_state == state
 
 
 def test_omniglot_playground_opens_each_learner_at_its_test_time_steps(fake_images):
