@@ -136,7 +136,7 @@ def test_readme_quotes_the_recipes_paper_numbers(root):
     readme = (root / "README.md").read_text()
     for name, paper in sinusoid.PAPER.items():
         assert " / ".join(f"{paper[s]:.2f}" for s in sinusoid.TEST_STEPS) in readme, name
-    for name, paper in omniglot.PAPER.items():
+    for name, paper in [*omniglot.PAPER.items(), *omniglot.PAPER_TRANSDUCTIVE.items()]:
         shown = " / ".join(f"{np.round(paper[K], 1):g}" for K in omniglot.TEST_SHOTS)
         assert shown in readme, (name, shown)
     for (name, steps), paper in navigation.PAPER.items():

@@ -17,8 +17,8 @@ LEARNERS = ("MAML", "FOMAML", "Reptile", "ProtoNet", "fine-tuned")
 # transductive); Prototypical Networks Table 1 (trained 60-way); none for our baseline.
 PAPER = {"MAML": {1: 98.7, 5: 99.9}, "FOMAML": {1: 98.3, 5: 99.2}, "Reptile": {1: 95.39, 5: 98.90},
          "ProtoNet": {1: 98.8, 5: 99.7}}
-# Reptile's Table 1 also reports its numbers with transduction (all queries in one batch, as the
-# kit tests): the fair targets for the kit's rows.
+# Reptile's Table 1 also reports its numbers with transduction (its 5 queries, one per class, in
+# one batch; the kit's test batch holds 75): the targets of the same kind as the kit's rows.
 PAPER_TRANSDUCTIVE = {"Reptile": {1: 97.68, 5: 99.48}}
 TEST_WAYS = 5
 TEST_SHOTS = (1, 5)
