@@ -89,13 +89,13 @@ def score(recipes, name, learner, fields, episodes, steps=None, alone=None):
     non-transductive protocol, `one_query_at_a_time`)."""
     rows = []
     steps = fields["test_steps"] if steps is None else steps
+    alpha = fields.get("test_alpha")
     for K, episode in episodes.items():
         if alone is None:
-            mean, ci95 = accuracy(learner, episode, steps, alpha=fields.get("test_alpha"))
+            mean, ci95 = accuracy(learner, episode, steps, alpha=alpha)
         else:
             picked = first_of_each_class(episode, alone)
-            mean, ci95 = mean_ci95(one_query_at_a_time(learner, episode, steps, picked,
-                                                       alpha=fields.get("test_alpha")))
+            mean, ci95 = mean_ci95(one_query_at_a_time(learner, episode, steps, picked, alpha=alpha))
         rows.append({"learner": name, "ways": recipes.TEST_WAYS, "shots": K,
                      "accuracy": round(100 * float(mean), 2), "ci95": round(100 * float(ci95), 2),
                      "episodes": episode.num_tasks, "train_seconds": fields["train_seconds"],
@@ -148,9 +148,9 @@ def print_curves(recipes, curves):
         points = ", ".join(f"{s:.0f}: {100 * a:.1f}" for _, s, a in curve[:: max(1, len(curve) // 12)])
         print(f"- {name}: {points}")
         paper = recipes.PAPER.get(name, {}).get(1)
-        guess = minutes_to_reach(curve, paper / 100) if paper else None
         if not paper:
             continue
+        guess = minutes_to_reach(curve, paper / 100)
         if guess is None:
             print(f"  {len(curve)} tracking evaluations: too few to extrapolate to the paper's {paper}%")
         elif guess < 60_000:
